@@ -1,0 +1,35 @@
+"""symcalc: calculus for machine learning, explained and checked.
+
+Parse what a student types, derive with a step-by-step trace that is checked against SymPy, and turn the
+results into fast NumPy functions.
+
+Example:
+    >>> import symcalc as sc
+    >>> sc.parse("x^2 sin(x)")
+    x**2*sin(x)
+"""
+
+from __future__ import annotations
+
+from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
+from .functions import logsumexp, relu, sigmoid, softplus
+from .parsing import parse, parse_equation, parse_latex, parse_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LimitError",
+    "OptimizationError",
+    "ParseError",
+    "SymcalcError",
+    "UnsupportedError",
+    "__version__",
+    "logsumexp",
+    "parse",
+    "parse_equation",
+    "parse_latex",
+    "parse_text",
+    "relu",
+    "sigmoid",
+    "softplus",
+]

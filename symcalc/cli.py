@@ -1,0 +1,129 @@
+"""The ``symcalc`` command: one vocabulary for every subcommand.
+
+``--vars x,y`` (alias ``--var``), ``--format text|markdown|latex|json``, ``--detail brief|standard|full``.
+Errors print their message (with a caret under the place) to stderr and exit with status 2, no traceback.
+A negative number after an option is written with ``=``: ``--x0=-1.2,1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import sympy
+
+from .errors import SymcalcError
+
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+def _add_common(p: argparse.ArgumentParser, *, formats: Sequence[str] = FORMATS, detail: bool = True) -> None:
+    p.add_argument(
+        "--vars",
+        "--var",
+        dest="vars",
+        default=None,
+        metavar="x,y",
+        help="the variables, comma-separated (default: the free symbols, x before y, x2 before x10)",
+    )
+    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    if detail:
+        p.add_argument(
+            "--detail",
+            choices=("brief", "standard", "full"),
+            default="standard",
+            help="how much of the working to show (default: standard)",
+        )
+
+
+def _vars(args: argparse.Namespace) -> list[str] | None:
+    if not args.vars:
+        return None
+    return [v.strip() for v in args.vars.split(",") if v.strip()]
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from .parsing import parse
+
+    expr = parse(args.expr, _vars(args))
+    if args.format == "latex":
+        print(sympy.latex(expr))
+    elif args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "input": args.expr,
+                    "sympy": sympy.srepr(expr),
+                    "text": str(expr),
+                    "latex": sympy.latex(expr),
+                    "free_symbols": sorted(str(s) for s in expr.free_symbols),
+                },
+                indent=2,
+            )
+        )
+    elif args.format == "markdown":
+        print(f"$${sympy.latex(expr)}$$")
+    else:
+        print(expr)
+    return 0
+
+
+def _cmd_tour(args: argparse.Namespace) -> int:
+    from .tour import run_tour
+
+    return run_tour(out=args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symcalc",
+        description="Calculus for machine learning, explained and checked.",
+        epilog="A negative number after an option is written with '=': --x0=-1.2,1 (argparse would read "
+        "'--x0 -1.2,1' as an option).",
+    )
+    parser.add_argument("--version", action="version", version=f"symcalc {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("parse", help="read text or LaTeX and print what symcalc understood")
+    p.add_argument("expr", help='the expression, e.g. "x^2 sin(x)" or "\\frac{1}{x}"')
+    _add_common(p, formats=("text", "markdown", "latex", "json"), detail=False)
+    p.set_defaults(run=_cmd_parse)
+
+    p = sub.add_parser("tour", help="a guided run through the whole pipeline")
+    p.add_argument(
+        "--out", default="symcalc-tour", help="folder for the tour's plots (default: symcalc-tour)"
+    )
+    p.set_defaults(run=_cmd_tour)
+
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``symcalc`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SymcalcError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def print_output(text: str) -> None:
+    """Print a rendering; the console may not be able to encode every character."""
+    try:
+        print(text)
+    except UnicodeEncodeError:
+        print(text.encode(sys.stdout.encoding or "ascii", "replace").decode(sys.stdout.encoding or "ascii"))

@@ -1,0 +1,191 @@
+r"""Reading what a person types: plain text or LaTeX, into SymPy, safely.
+
+``parse`` picks LaTeX when the input has a backslash or braces, plain text otherwise; a SymPy object passes
+through unchanged. Nothing a person types ever reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``.
+
+Conventions (see ``docs/parsing.md``):
+
+* every symbol is real; ``e`` is Euler's number unless declared in ``variables``; ``pi`` and ``π`` are pi;
+* ``log`` with one argument is the natural log, in text and in LaTeX (``\log x``, as SymPy prints it);
+  ``log(x, 2)``, ``log_2(x)`` and ``\log_{2} x`` are base 2;
+* implicit multiplication: ``3x``, ``2(x+1)``, ``x(x+1)``, ``x y``; it binds tighter than ``*`` and ``/``
+  (``1/2x`` is ``1/(2x)``); a multi-letter name is one symbol (``xy``, ``theta``, ``w1``);
+* ``f(x) = ...`` and ``y = ...`` give the right-hand side; a leading ``d/dx`` or ``\frac{d}{dx}`` gives an
+  unevaluated ``Derivative``, which :func:`symcalc.derivative` understands as the request it is.
+
+Example:
+    >>> import symcalc as sc
+    >>> sc.parse("x^2 sin(x)")
+    x**2*sin(x)
+    >>> sc.parse(r"\frac{1}{1 + e^{-x}}")
+    1/(1 + exp(-x))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sympy
+
+from . import _build as B
+from ._latex import parse_latex_tree
+from ._text import parse_text_tree
+from .errors import LimitError, ParseError
+
+__all__ = ["parse", "parse_equation", "parse_latex", "parse_text", "to_symbol", "to_symbols"]
+
+Source = str | sympy.Basic | int | float
+_DEFINITION = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(\(\s*[A-Za-z][A-Za-z0-9_]*(\s*,\s*[A-Za-z][A-Za-z0-9_]*)*\s*\))?\s*=(?!=)"
+)
+_LATEX_DEFINITION = re.compile(
+    r"^\s*([A-Za-z](_\{?[A-Za-z0-9]+\}?)?)\s*(\\left)?\s*(\(\s*[A-Za-z, ]+\s*(\\right)?\s*\))?\s*=(?!=)"
+)
+
+
+def _conventions(variables: Iterable[str | sympy.Symbol] | str | None) -> B.Conventions:
+    if variables is None:
+        return B.Conventions()
+    if isinstance(variables, str):
+        variables = [v for v in re.split(r"[,\s]+", variables) if v]
+    return B.Conventions(frozenset(str(v) for v in variables))
+
+
+def looks_like_latex(source: str) -> bool:
+    """LaTeX when the input has a backslash or braces."""
+    return any(ch in source for ch in "\\{}")
+
+
+def _check_length(source: str) -> None:
+    if len(source) > B.MAX_INPUT_LENGTH:
+        raise LimitError(f"the input is {len(source)} characters long; the limit is {B.MAX_INPUT_LENGTH}")
+    if not source.strip():
+        raise ParseError("the input is empty", source, 0)
+    bad = next((i for i, ch in enumerate(source) if ord(ch) < 32 and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise ParseError("the input has a control character", source, bad)
+
+
+def _strip_definition(source: str, latex: bool) -> str:
+    """``f(x) = rhs`` and ``y = rhs`` -> rhs, with the left side blanked so positions stay right."""
+    m = (_LATEX_DEFINITION if latex else _DEFINITION).match(source)
+    if not m:
+        return source
+    return " " * m.end() + source[m.end() :]
+
+
+def _read(source: str, variables: Iterable[str | sympy.Symbol] | str | None, syntax: str) -> sympy.Basic:
+    _check_length(source)
+    conv = _conventions(variables)
+    tree = parse_latex_tree(source, conv) if syntax == "latex" else parse_text_tree(source, conv)
+    return B.check_result(tree, source)
+
+
+def _syntax(source: str) -> str:
+    return "latex" if looks_like_latex(source) else "text"
+
+
+def parse(source: Source, variables: Iterable[str | sympy.Symbol] | str | None = None) -> sympy.Expr:
+    r"""Parse plain text or LaTeX (or pass a SymPy object through) into a SymPy expression.
+
+    Args:
+        source: what the person typed, e.g. ``"x^2 sin(x)"`` or ``r"x^2 \sin x"``; or a SymPy expression.
+        variables: names that must stay symbols even where a convention would read them otherwise
+            (``e`` as a variable rather than Euler's number, ``cost`` rather than ``cos(t)``).
+
+    Returns:
+        A SymPy expression with real symbols. ``d/dx ...`` gives an unevaluated ``sympy.Derivative``.
+
+    Raises:
+        ParseError: the input could not be read; the message points at the place.
+        LimitError: the input is too long, too deeply nested, or would build a number too large.
+        UnsupportedError: the input asks for something symcalc does not do (integrals, limits, ...).
+
+    Example:
+        >>> parse("x^2 \\sin x")
+        x**2*sin(x)
+        >>> parse("e*x", variables=["e"])
+        e*x
+    """
+    if isinstance(source, sympy.Basic):
+        return source  # type: ignore[return-value]
+    if isinstance(source, int | float) and not isinstance(source, bool):
+        return sympy.sympify(source)  # a Python number, never a string
+    if not isinstance(source, str):
+        raise ParseError(f"cannot parse an object of type {type(source).__name__}")
+    syntax = _syntax(source)
+    result = _read(_strip_definition(source, syntax == "latex"), variables, syntax)
+    if isinstance(result, sympy.Equality):
+        raise ParseError(
+            "this is an equation; use parse_equation (or implicit_derivative) for equations",
+            source,
+            source.find("="),
+        )
+    return result  # type: ignore[return-value]
+
+
+def parse_text(source: str, variables: Iterable[str | sympy.Symbol] | str | None = None) -> sympy.Expr:
+    """Parse plain text, e.g. ``"x^2 sin(x)"``, ``"e^(2x)"``, ``"|x|"``.
+
+    >>> parse_text("sin^2(x) + 3x")
+    3*x + sin(x)**2
+    """
+    result = _read(_strip_definition(source, False), variables, "text")
+    if isinstance(result, sympy.Equality):
+        raise ParseError("this is an equation; use parse_equation", source, source.find("="))
+    return result  # type: ignore[return-value]
+
+
+def parse_latex(source: str, variables: Iterable[str | sympy.Symbol] | str | None = None) -> sympy.Expr:
+    r"""Parse LaTeX, e.g. ``r"\frac{1}{1+e^{-x}}"``, through latex2sympy2_extended with symcalc's conventions.
+
+    >>> parse_latex(r"\log_{2} x")
+    log(x)/log(2)
+    """
+    result = _read(_strip_definition(source, True), variables, "latex")
+    if isinstance(result, sympy.Equality):
+        raise ParseError("this is an equation; use parse_equation", source, source.find("="))
+    return result  # type: ignore[return-value]
+
+
+def parse_equation(
+    source: str | sympy.Basic, variables: Iterable[str | sympy.Symbol] | str | None = None
+) -> sympy.Eq:
+    """Parse ``lhs = rhs`` into an unevaluated ``sympy.Eq``; an expression alone means ``expr = 0``.
+
+    >>> parse_equation("x^2 + y^2 = 25")
+    Eq(x**2 + y**2, 25)
+    """
+    if isinstance(source, sympy.Equality):
+        return source
+    if isinstance(source, sympy.Basic):
+        return sympy.Eq(source, 0, evaluate=False)
+    if not isinstance(source, str):
+        raise ParseError(f"cannot parse an object of type {type(source).__name__}")
+    result = _read(source, variables, _syntax(source))
+    if isinstance(result, sympy.Equality):
+        return result
+    return sympy.Eq(result, 0, evaluate=False)
+
+
+def to_symbol(var: str | sympy.Symbol) -> sympy.Symbol:
+    """A variable given by name or as a symbol, as the real symbol symcalc uses.
+
+    >>> to_symbol("x").is_real
+    True
+    """
+    if isinstance(var, sympy.Symbol):
+        return var
+    if isinstance(var, str) and re.fullmatch(
+        r"[A-Za-z\u0370-\u03ff][A-Za-z0-9\u0370-\u03ff]*(_[A-Za-z0-9]+)?", var.strip()
+    ):
+        return B.real_symbol(B.UNICODE_GREEK.get(var.strip(), var.strip()))
+    raise ParseError(f"{var!r} is not a variable name", str(var), 0)
+
+
+def to_symbols(variables: Iterable[str | sympy.Symbol] | str) -> list[sympy.Symbol]:
+    """Variables as a list of symbols; a string may list them separated by commas or spaces."""
+    if isinstance(variables, str):
+        variables = [v for v in re.split(r"[,\s]+", variables) if v]
+    return [to_symbol(v) for v in variables]
