@@ -11,13 +11,23 @@ Example:
 
 from __future__ import annotations
 
+from ._derivative import derivative, implicit_derivative
+from ._verify import check_trace
 from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
 from .functions import logsumexp, relu, sigmoid, softplus
 from .parsing import parse, parse_equation, parse_latex, parse_text
+from .steps import CATALOGUE, Derivation, Rule, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CATALOGUE",
+    "Derivation",
+    "Rule",
+    "Step",
+    "check_trace",
+    "derivative",
+    "implicit_derivative",
     "LimitError",
     "OptimizationError",
     "ParseError",

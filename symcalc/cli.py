@@ -70,6 +70,25 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from ._derivative import derivative, implicit_derivative
+
+    variables = _vars(args)
+    var = variables[0] if variables else None
+    if args.implicit:
+        d = implicit_derivative(args.expr, args.implicit, var or "x", detail=args.detail)
+    else:
+        d = derivative(args.expr, var, order=args.order, detail=args.detail)
+    render = {
+        "text": d.to_text,
+        "markdown": d.to_markdown,
+        "latex": d.to_latex,
+        "json": lambda: json.dumps(d.to_dict(), indent=2),
+    }[args.format]
+    print_output(render())
+    return 0
+
+
 def _cmd_tour(args: argparse.Namespace) -> int:
     from .tour import run_tour
 
@@ -91,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expr", help='the expression, e.g. "x^2 sin(x)" or "\\frac{1}{x}"')
     _add_common(p, formats=("text", "markdown", "latex", "json"), detail=False)
     p.set_defaults(run=_cmd_parse)
+
+    p = sub.add_parser("diff", help="differentiate with a worked, checked solution")
+    p.add_argument("expr", help='the function, e.g. "x^2 sin(x)"; or an equation with --implicit y')
+    _add_common(p)
+    p.add_argument("--order", type=int, default=1, help="how many times to differentiate (default: 1)")
+    p.add_argument(
+        "--implicit",
+        metavar="Y",
+        default=None,
+        help="treat EXPR as an equation defining Y as a function of the variable: dY/dx",
+    )
+    p.set_defaults(run=_cmd_diff)
 
     p = sub.add_parser("tour", help="a guided run through the whole pipeline")
     p.add_argument(

@@ -20,6 +20,12 @@ def run_tour(out: str | Path = "symcalc-tour", console: Console | None = None) -
         Panel.fit("symcalc tour: calculus for machine learning, explained and checked", style="bold")
     )
     _parsing(console)
+    _derive(console)
+    console.rule("Next")
+    console.print(
+        "  Gradients, Hessians, critical points, compiled gradients and gradient descent join the tour "
+        "as they land (see the open issues)."
+    )
     return 0
 
 
@@ -32,3 +38,19 @@ def _parsing(console: Console) -> None:
         "  Conventions: log is the natural log, e is Euler's number, 3x and x(x+1) multiply, "
         "every symbol is real."
     )
+
+
+def _derive(console: Console) -> None:
+    from ._derivative import derivative
+    from ._verify import check_trace
+
+    console.rule("2. Derive with steps, every step checked")
+    d = derivative("x^2 sin(x)", detail="standard")
+    console.print(d.to_text(), markup=False, highlight=False)
+    console.print(f"  every step checked against sympy.diff: {len(check_trace(d)) == 0}")
+    console.rule("3. A loss: the partial derivative by w, and the sigmoid's derivative")
+    for source, var in [("(w x + b - y)^2", "w"), ("1/(1+e^(-x))", "x")]:
+        d = derivative(source, var)
+        console.print(f"  d/d{var} {source} = {d.result}", markup=False)
+    d = derivative("ln(1 - x^2)")
+    console.print(f"  d/dx ln(1 - x^2) = {d.result}, where {', '.join(map(str, d.conditions))}", markup=False)

@@ -1,0 +1,360 @@
+r"""The step trace: :class:`Step`, :class:`Derivation` and the catalogue of rules.
+
+A :class:`Step` records one move of a worked solution: which rule, on which subexpression, with what result,
+and the sub-steps it needed, so a solution is a tree. Two kinds of step, each with its own invariant:
+
+* a ``"derivative"`` step claims ``result == diff(expr, var)``;
+* a ``"rewrite"`` step (a root written as a power, the final tidy form) claims ``result == expr``.
+
+Example:
+    >>> import symcalc as sc
+    >>> d = sc.derivative("x^2 sin(x)", "x")
+    >>> d.steps.substeps[0].rule
+    'product'
+    >>> CATALOGUE["product"].formula_text
+    "(u v)' = u' v + u v'"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+__all__ = ["CATALOGUE", "Derivation", "Rule", "Step"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of the catalogue: a stable id, a name, and its general formula in LaTeX and plain text."""
+
+    id: str
+    name: str
+    formula_latex: str
+    formula_text: str
+
+
+def _rules(*rows: tuple[str, str, str, str]) -> dict[str, Rule]:
+    return {r[0]: Rule(*r) for r in rows}
+
+
+#: Every rule a trace can name, by its stable id.
+CATALOGUE: dict[str, Rule] = _rules(
+    ("solution", "Worked solution", r"\frac{d}{dx} f(x)", "d/dx f(x)"),
+    ("constant", "Constant rule", r"\frac{d}{dx} c = 0", "d/dx c = 0"),
+    ("variable", "Identity rule", r"\frac{d}{dx} x = 1", "d/dx x = 1"),
+    ("constant_multiple", "Constant multiple rule", r"(c\,u)' = c\,u'", "(c u)' = c u'"),
+    ("sum", "Sum rule", r"(u + v)' = u' + v'", "(u + v)' = u' + v'"),
+    ("power", "Power rule", r"\frac{d}{dx} x^{n} = n\,x^{n-1}", "d/dx x^n = n x^(n-1)"),
+    ("product", "Product rule", r"(u\,v)' = u'\,v + u\,v'", "(u v)' = u' v + u v'"),
+    (
+        "quotient",
+        "Quotient rule",
+        r"\left(\frac{u}{v}\right)' = \frac{u'\,v - u\,v'}{v^{2}}",
+        "(u/v)' = (u' v - u v')/v^2",
+    ),
+    ("chain", "Chain rule", r"\frac{d}{dx} f(g(x)) = f'(g(x))\,g'(x)", "d/dx f(g(x)) = f'(g(x)) g'(x)"),
+    ("exp", "Exponential rule", r"\frac{d}{dx} e^{x} = e^{x}", "d/dx e^x = e^x"),
+    ("exp_base", "Exponential rule, base a", r"\frac{d}{dx} a^{x} = a^{x} \ln a", "d/dx a^x = a^x ln(a)"),
+    ("ln", "Natural log rule", r"\frac{d}{dx} \ln x = \frac{1}{x}", "d/dx ln(x) = 1/x"),
+    (
+        "log_base",
+        "Logarithm rule, base b",
+        r"\frac{d}{dx} \log_{b} x = \frac{1}{x \ln b}",
+        "d/dx log_b(x) = 1/(x ln(b))",
+    ),
+    ("sin", "Sine rule", r"\frac{d}{dx} \sin x = \cos x", "d/dx sin(x) = cos(x)"),
+    ("cos", "Cosine rule", r"\frac{d}{dx} \cos x = -\sin x", "d/dx cos(x) = -sin(x)"),
+    ("tan", "Tangent rule", r"\frac{d}{dx} \tan x = \sec^{2} x", "d/dx tan(x) = sec(x)^2"),
+    ("cot", "Cotangent rule", r"\frac{d}{dx} \cot x = -\csc^{2} x", "d/dx cot(x) = -csc(x)^2"),
+    ("sec", "Secant rule", r"\frac{d}{dx} \sec x = \sec x \tan x", "d/dx sec(x) = sec(x) tan(x)"),
+    ("csc", "Cosecant rule", r"\frac{d}{dx} \csc x = -\csc x \cot x", "d/dx csc(x) = -csc(x) cot(x)"),
+    (
+        "asin",
+        "Arcsine rule",
+        r"\frac{d}{dx} \arcsin x = \frac{1}{\sqrt{1 - x^{2}}}",
+        "d/dx asin(x) = 1/sqrt(1 - x^2)",
+    ),
+    (
+        "acos",
+        "Arccosine rule",
+        r"\frac{d}{dx} \arccos x = -\frac{1}{\sqrt{1 - x^{2}}}",
+        "d/dx acos(x) = -1/sqrt(1 - x^2)",
+    ),
+    (
+        "atan",
+        "Arctangent rule",
+        r"\frac{d}{dx} \arctan x = \frac{1}{1 + x^{2}}",
+        "d/dx atan(x) = 1/(1 + x^2)",
+    ),
+    (
+        "acot",
+        "Arccotangent rule",
+        r"\frac{d}{dx} \operatorname{arccot} x = -\frac{1}{1 + x^{2}}",
+        "d/dx acot(x) = -1/(1 + x^2)",
+    ),
+    (
+        "asec",
+        "Arcsecant rule",
+        r"\frac{d}{dx} \operatorname{arcsec} x = \frac{1}{|x| \sqrt{x^{2} - 1}}",
+        "d/dx asec(x) = 1/(|x| sqrt(x^2 - 1))",
+    ),
+    (
+        "acsc",
+        "Arccosecant rule",
+        r"\frac{d}{dx} \operatorname{arccsc} x = -\frac{1}{|x| \sqrt{x^{2} - 1}}",
+        "d/dx acsc(x) = -1/(|x| sqrt(x^2 - 1))",
+    ),
+    ("sinh", "Hyperbolic sine rule", r"\frac{d}{dx} \sinh x = \cosh x", "d/dx sinh(x) = cosh(x)"),
+    ("cosh", "Hyperbolic cosine rule", r"\frac{d}{dx} \cosh x = \sinh x", "d/dx cosh(x) = sinh(x)"),
+    (
+        "tanh",
+        "Hyperbolic tangent rule",
+        r"\frac{d}{dx} \tanh x = 1 - \tanh^{2} x",
+        "d/dx tanh(x) = 1 - tanh(x)^2",
+    ),
+    (
+        "coth",
+        "Hyperbolic cotangent rule",
+        r"\frac{d}{dx} \coth x = 1 - \coth^{2} x",
+        "d/dx coth(x) = 1 - coth(x)^2",
+    ),
+    (
+        "sech",
+        "Hyperbolic secant rule",
+        r"\frac{d}{dx} \operatorname{sech} x = -\operatorname{sech} x \tanh x",
+        "d/dx sech(x) = -sech(x) tanh(x)",
+    ),
+    (
+        "csch",
+        "Hyperbolic cosecant rule",
+        r"\frac{d}{dx} \operatorname{csch} x = -\operatorname{csch} x \coth x",
+        "d/dx csch(x) = -csch(x) coth(x)",
+    ),
+    (
+        "asinh",
+        "Inverse hyperbolic sine rule",
+        r"\frac{d}{dx} \operatorname{arsinh} x = \frac{1}{\sqrt{x^{2} + 1}}",
+        "d/dx asinh(x) = 1/sqrt(x^2 + 1)",
+    ),
+    (
+        "acosh",
+        "Inverse hyperbolic cosine rule",
+        r"\frac{d}{dx} \operatorname{arcosh} x = \frac{1}{\sqrt{x^{2} - 1}}",
+        "d/dx acosh(x) = 1/sqrt(x^2 - 1)",
+    ),
+    (
+        "atanh",
+        "Inverse hyperbolic tangent rule",
+        r"\frac{d}{dx} \operatorname{artanh} x = \frac{1}{1 - x^{2}}",
+        "d/dx atanh(x) = 1/(1 - x^2)",
+    ),
+    (
+        "acoth",
+        "Inverse hyperbolic cotangent rule",
+        r"\frac{d}{dx} \operatorname{arcoth} x = \frac{1}{1 - x^{2}}",
+        "d/dx acoth(x) = 1/(1 - x^2)",
+    ),
+    (
+        "asech",
+        "Inverse hyperbolic secant rule",
+        r"\frac{d}{dx} \operatorname{arsech} x = -\frac{1}{x \sqrt{1 - x^{2}}}",
+        "d/dx asech(x) = -1/(x sqrt(1 - x^2))",
+    ),
+    (
+        "acsch",
+        "Inverse hyperbolic cosecant rule",
+        r"\frac{d}{dx} \operatorname{arcsch} x = -\frac{1}{|x| \sqrt{1 + x^{2}}}",
+        "d/dx acsch(x) = -1/(|x| sqrt(1 + x^2))",
+    ),
+    (
+        "abs",
+        "Absolute value rule",
+        r"\frac{d}{dx} |x| = \operatorname{sign}(x) = \frac{x}{|x|},\ x \ne 0",
+        "d/dx |x| = sign(x), x != 0",
+    ),
+    ("sign", "Sign rule", r"\frac{d}{dx} \operatorname{sign} x = 0,\ x \ne 0", "d/dx sign(x) = 0, x != 0"),
+    (
+        "heaviside",
+        "Heaviside rule",
+        r"\frac{d}{dx} H(x) = \delta(x)\ (0 \text{ for } x \ne 0)",
+        "d/dx H(x) = delta(x) (0 for x != 0)",
+    ),
+    (
+        "log_diff",
+        "Logarithmic differentiation",
+        r"(u^{v})' = u^{v} \left(v' \ln u + \frac{v\,u'}{u}\right)",
+        "(u^v)' = u^v (v' ln(u) + v u'/u)",
+    ),
+    (
+        "piecewise",
+        "Piecewise rule",
+        r"\frac{d}{dx} \begin{cases} f_i(x) & c_i \end{cases} = "
+        r"\begin{cases} f_i'(x) & c_i \end{cases}",
+        "differentiate each piece on its own interval",
+    ),
+    (
+        "max_min",
+        "Max and min",
+        r"\frac{d}{dx} \max(u, v) = u' \text{ where } u > v,\ v' \text{ where } v > u",
+        "d/dx max(u, v) = u' where u > v, v' where v > u",
+    ),
+    (
+        "sigmoid",
+        "Sigmoid rule",
+        r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
+        "sigma'(x) = sigma(x) (1 - sigma(x))",
+    ),
+    (
+        "softplus",
+        "Softplus rule",
+        r"\frac{d}{dx} \operatorname{softplus}(x) = \sigma(x)",
+        "d/dx softplus(x) = sigma(x)",
+    ),
+    (
+        "relu",
+        "ReLU rule",
+        r"\operatorname{ReLU}'(x) = H(x) \ (0 \text{ at } x = 0 \text{, as ML frameworks take it})",
+        "relu'(x) = H(x), taken as 0 at x = 0",
+    ),
+    (
+        "undefined_function",
+        "Chain rule with an unknown function",
+        r"\frac{d}{dx} f(u) = f'(u)\,u'",
+        "d/dx f(u) = f'(u) u'",
+    ),
+    (
+        "sum_index",
+        "Sum over an index (linearity)",
+        r"\frac{d}{dx} \sum_i f_i = \sum_i \frac{d f_i}{dx}",
+        "d/dx sum_i f_i = sum_i d/dx f_i",
+    ),
+    ("higher_order", "Higher derivative", r"f^{(n)} = \frac{d}{dx} f^{(n-1)}", "f^(n) = d/dx f^(n-1)"),
+    (
+        "implicit",
+        "Implicit differentiation",
+        r"F(x, y) = 0 \Rightarrow \frac{dy}{dx} = -\frac{F_x}{F_y}",
+        "F(x, y) = 0 => dy/dx = -F_x / F_y",
+    ),
+    ("rewrite", "Rewrite", r"a = b", "a = b"),
+    ("simplify", "Simplify", r"a = b", "a = b"),
+    ("sympy", "SymPy's derivative", r"\frac{d}{dx} f", "d/dx f"),
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move of a worked solution.
+
+    Attributes:
+        rule: a stable id from :data:`CATALOGUE` (``"chain"``, ``"product"``, ...).
+        kind: ``"derivative"`` (claims ``result == diff(expr, var)``) or ``"rewrite"`` (claims
+            ``result == expr``).
+        expr: the expression the rule was applied to.
+        var: the variable of differentiation (``None`` for a rewrite).
+        result: what the rule gave.
+        substeps: the steps this one needed, in order.
+        explanation: one sentence for a reader.
+        pieces: the named parts a reader needs (``u``, ``u'``, ``outer``, ``inner``), as expressions.
+        plug_in: the rule's formula with the pieces substituted, unevaluated, before tidying.
+        order: how many times ``var`` is differentiated (more than 1 only on the root of a higher derivative).
+    """
+
+    rule: str
+    kind: str
+    expr: sympy.Expr
+    var: sympy.Symbol | None
+    result: sympy.Expr
+    substeps: tuple[Step, ...] = ()
+    explanation: str = ""
+    pieces: dict[str, sympy.Expr] = field(default_factory=dict)
+    plug_in: sympy.Expr | None = None
+    order: int = 1
+
+    @property
+    def formula(self) -> str:
+        """The rule's general formula, in LaTeX."""
+        return CATALOGUE[self.rule].formula_latex
+
+    @property
+    def name(self) -> str:
+        """The rule's name, e.g. ``"Product rule"``."""
+        return CATALOGUE[self.rule].name
+
+    def walk(self) -> Iterator[Step]:
+        """This step and every step below it, depth first."""
+        stack = [self]
+        while stack:
+            step = stack.pop()
+            yield step
+            stack.extend(reversed(step.substeps))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of this step and its sub-steps."""
+        from .render import step_to_dict
+
+        return step_to_dict(self)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derivative with its worked solution.
+
+    Attributes:
+        expr: the function differentiated.
+        var: the variable.
+        order: how many times (1 for a first derivative).
+        result: the derivative, in its tidy form; equal to ``sympy.diff(expr, var, order)``.
+        steps: the root :class:`Step` (rule ``"solution"``): its sub-steps are the working, then the tidy-up.
+        conditions: where the function and the steps are defined and real (SymPy relationals).
+        constants: the symbols held constant (the other variables, parameters).
+        equivalent_forms: other forms of the result, each equal to it.
+        detail: how much of the working the renderings show (``"brief"``, ``"standard"``, ``"full"``).
+    """
+
+    expr: sympy.Expr
+    var: sympy.Symbol
+    order: int
+    result: sympy.Expr
+    steps: Step
+    conditions: tuple[sympy.Basic, ...] = ()
+    constants: tuple[sympy.Symbol, ...] = ()
+    equivalent_forms: tuple[sympy.Expr, ...] = ()
+    detail: str = "standard"
+    known: frozenset[str] = frozenset()
+
+    def walk(self) -> Iterator[Step]:
+        """Every step of the solution, depth first."""
+        return self.steps.walk()
+
+    def to_text(self) -> str:
+        """The worked solution as numbered plain text, indented by depth."""
+        from .render import derivation_to_text
+
+        return derivation_to_text(self)
+
+    def to_markdown(self) -> str:
+        """The worked solution as Markdown with ``$...$`` LaTeX (renders on GitHub and in Jupyter)."""
+        from .render import derivation_to_markdown
+
+        return derivation_to_markdown(self)
+
+    def to_latex(self) -> str:
+        """The worked solution as a LaTeX document fragment (needs ``amsmath``)."""
+        from .render import derivation_to_latex
+
+        return derivation_to_latex(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (schema in ``docs/schema.md``), keeping every node of the trace."""
+        from .render import derivation_to_dict
+
+        return derivation_to_dict(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __str__(self) -> str:
+        return self.to_text()
