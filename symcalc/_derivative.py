@@ -161,6 +161,8 @@ def _agrees(a: sympy.Expr, b: sympy.Expr, x: sympy.Symbol) -> bool:
     a, b = lower(a), lower(b)
     if a == b or sympy.expand(a - b) == 0:
         return True
+    if a.has(sympy.Sum, sympy.Indexed):  # no numbers to try: sums over data compare by their terms
+        return sympy.simplify(sympy.factor_terms(a - b)) == 0 or sympy.simplify((a - b).expand()) == 0
     return equal_at_random_points(a, b)
 
 
@@ -285,6 +287,8 @@ def readable_conditions(
     out: list[sympy.Basic] = []
     for c in conditions:
         c = _simplify_condition(c)
+        if isinstance(c, sympy.core.relational.Relational) and c.lhs.is_number and not c.rhs.is_number:
+            c = c.reversed
         if c is S.true or c in out:
             continue
         if c is S.false:

@@ -51,7 +51,7 @@ def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
     if a == b:
         return True
     try:
-        if sympy.simplify(a - b) == 0:
+        if sympy.simplify(a - b) == 0 or (a.has(sympy.Sum) and sympy.simplify((a - b).expand()) == 0):
             return True
     except Exception:  # noqa: BLE001 - simplify can fail on odd forms; numbers decide then
         pass

@@ -356,5 +356,10 @@ class Derivation:
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    def _repr_latex_(self) -> str:
+        from .render import _answer_lhs_latex
+
+        return f"$${_answer_lhs_latex(self)} = {sympy.latex(self.result)}$$"
+
     def __str__(self) -> str:
         return self.to_text()
