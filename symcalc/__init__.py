@@ -11,10 +11,24 @@ Example:
 
 from __future__ import annotations
 
+from ._compile import CompiledFunction, DomainError, DomainWarning, compile
 from ._derivative import derivative, implicit_derivative
 from ._verify import check_trace
+from .check import GradientCheck, check_gradient, gradcheck, numerical_gradient
 from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
 from .functions import logsumexp, relu, sigmoid, softplus
+from .multivariable import (
+    Gradient,
+    Hessian,
+    Jacobian,
+    LocalModel,
+    directional_derivative,
+    gradient,
+    hessian,
+    jacobian,
+    tangent_plane,
+    taylor,
+)
 from .parsing import parse, parse_equation, parse_latex, parse_text
 from .steps import CATALOGUE, Derivation, Rule, Step
 
@@ -22,7 +36,25 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CATALOGUE",
+    "CompiledFunction",
+    "DomainError",
+    "DomainWarning",
+    "GradientCheck",
+    "check_gradient",
+    "compile",
+    "gradcheck",
+    "numerical_gradient",
     "Derivation",
+    "Gradient",
+    "Hessian",
+    "Jacobian",
+    "LocalModel",
+    "directional_derivative",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "taylor",
+    "tangent_plane",
     "Rule",
     "Step",
     "check_trace",

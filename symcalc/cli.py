@@ -89,6 +89,38 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(result: object, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2)  # type: ignore[attr-defined]
+    return {
+        "text": result.to_text,
+        "markdown": result.to_markdown,  # type: ignore[attr-defined]
+        "latex": result.to_latex,
+    }[fmt]()  # type: ignore[attr-defined]
+
+
+def _cmd_gradient(args: argparse.Namespace) -> int:
+    from .multivariable import gradient
+
+    print_output(_render(gradient(args.expr, _vars(args), detail=args.detail), args.format))
+    return 0
+
+
+def _cmd_hessian(args: argparse.Namespace) -> int:
+    from .multivariable import hessian
+
+    print_output(_render(hessian(args.expr, _vars(args), detail=args.detail), args.format))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_gradient
+
+    result = check_gradient(args.expr, args.claim, _vars(args))
+    print_output(_render(result, args.format))
+    return 0 if result.ok else 1
+
+
 def _cmd_tour(args: argparse.Namespace) -> int:
     from .tour import run_tour
 
@@ -122,6 +154,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="treat EXPR as an equation defining Y as a function of the variable: dY/dx",
     )
     p.set_defaults(run=_cmd_diff)
+
+    p = sub.add_parser(
+        "gradient", aliases=["grad"], help="the gradient, one worked partial derivative per variable"
+    )
+    p.add_argument("expr", help='the function, e.g. "x^2*y + y^3"')
+    _add_common(p)
+    p.set_defaults(run=_cmd_gradient)
+
+    p = sub.add_parser("hessian", help="the Hessian, from the gradient's components")
+    p.add_argument("expr", help='the function, e.g. "x^3 - 3*x*y + y^3"')
+    _add_common(p)
+    p.set_defaults(run=_cmd_hessian)
+
+    p = sub.add_parser("check", help="check a hand-derived gradient: which components are right, and why not")
+    p.add_argument("expr", help="the function")
+    p.add_argument(
+        "--claim",
+        action="append",
+        required=True,
+        metavar="EXPR",
+        help="one claimed partial derivative, in variable order; repeat per component "
+        "(never split on commas: log(x, 2) has one). Exit status 1 when a component is wrong.",
+    )
+    _add_common(p, detail=False)
+    p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser("tour", help="a guided run through the whole pipeline")
     p.add_argument(

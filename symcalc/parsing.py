@@ -57,9 +57,10 @@ def looks_like_latex(source: str) -> bool:
     return any(ch in source for ch in "\\{}")
 
 
-def _check_length(source: str) -> None:
-    if len(source) > B.MAX_INPUT_LENGTH:
-        raise LimitError(f"the input is {len(source)} characters long; the limit is {B.MAX_INPUT_LENGTH}")
+def _check_length(source: str, syntax: str) -> None:
+    limit = B.MAX_LATEX_LENGTH if syntax == "latex" else B.MAX_INPUT_LENGTH
+    if len(source) > limit:
+        raise LimitError(f"the input is {len(source)} characters long; the limit for {syntax} is {limit}")
     if not source.strip():
         raise ParseError("the input is empty", source, 0)
     bad = next((i for i, ch in enumerate(source) if ord(ch) < 32 and ch not in "\t\n\r"), None)
@@ -76,7 +77,7 @@ def _strip_definition(source: str, latex: bool) -> str:
 
 
 def _read(source: str, variables: Iterable[str | sympy.Symbol] | str | None, syntax: str) -> sympy.Basic:
-    _check_length(source)
+    _check_length(source, syntax)
     conv = _conventions(variables)
     tree = parse_latex_tree(source, conv) if syntax == "latex" else parse_text_tree(source, conv)
     return B.check_result(tree, source)
