@@ -15,6 +15,7 @@ from ._compile import CompiledFunction, DomainError, DomainWarning, compile
 from ._derivative import derivative, implicit_derivative
 from ._verify import check_trace
 from .check import GradientCheck, check_gradient, gradcheck, numerical_gradient
+from .critical import CriticalPoint, CriticalPoints, LagrangeResult, critical_points, lagrange
 from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
 from .functions import logsumexp, relu, sigmoid, softplus
 from .multivariable import (
@@ -37,6 +38,11 @@ __version__ = "0.1.0"
 __all__ = [
     "CATALOGUE",
     "CompiledFunction",
+    "CriticalPoint",
+    "CriticalPoints",
+    "LagrangeResult",
+    "critical_points",
+    "lagrange",
     "DomainError",
     "DomainWarning",
     "GradientCheck",

@@ -80,6 +80,7 @@ class _Kernel:
                     real=True,
                 )
                 self.backend = "symengine-llvm" if llvm else "symengine"
+                self._buffer = np.empty(self.k)
                 return
             except (RuntimeError, TypeError, NotImplementedError):
                 pass
@@ -87,7 +88,11 @@ class _Kernel:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.backend != "sympy":
-            return np.asarray(self._se(x), dtype=np.float64)
+            if x.ndim == 1 and x.flags.c_contiguous:
+                # one point: straight into a buffer (the checked call costs more than the work at small n)
+                self._se.unsafe_real(x, self._buffer)
+                return self._buffer.copy()
+            return np.asarray(self._se(x), dtype=np.float64).reshape(x.shape[:-1] + (self.k,))
         with np.errstate(all="ignore"):
             values = self._np(*np.moveaxis(x, -1, 0))
         shape = x.shape[:-1]

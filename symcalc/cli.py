@@ -121,6 +121,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _cmd_critical(args: argparse.Namespace) -> int:
+    from .critical import critical_points
+
+    print_output(_render(critical_points(args.expr, _vars(args), timeout=args.timeout), args.format))
+    return 0
+
+
+def _cmd_lagrange(args: argparse.Namespace) -> int:
+    from .critical import lagrange
+
+    print_output(
+        _render(lagrange(args.expr, args.constraint, _vars(args), timeout=args.timeout), args.format)
+    )
+    return 0
+
+
 def _cmd_tour(args: argparse.Namespace) -> int:
     from .tour import run_tour
 
@@ -179,6 +195,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(p, detail=False)
     p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("critical", help="critical points, classified, with the test that decided each")
+    p.add_argument("expr", help='the function, e.g. "x^3 - 3*x*y + y^3"')
+    _add_common(p)
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds for the symbolic solve (default: 5)")
+    p.set_defaults(run=_cmd_critical)
+
+    p = sub.add_parser("lagrange", help="extrema under equality constraints, by Lagrange multipliers")
+    p.add_argument("expr", help="the objective")
+    p.add_argument(
+        "--constraint",
+        action="append",
+        required=True,
+        metavar="EQ",
+        help='a constraint "lhs = rhs" (or an expression meaning expr = 0); repeat for several',
+    )
+    _add_common(p)
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds for the symbolic solve (default: 5)")
+    p.set_defaults(run=_cmd_lagrange)
 
     p = sub.add_parser("tour", help="a guided run through the whole pipeline")
     p.add_argument(
