@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._compile import CompiledFunction, DomainError, DomainWarning, compile
 from ._derivative import derivative, implicit_derivative
+from ._descend import LearningRate, Verification, minimize, suggest_lr
 from ._verify import check_trace
 from .check import GradientCheck, check_gradient, gradcheck, numerical_gradient
 from .critical import CriticalPoint, CriticalPoints, LagrangeResult, critical_points, lagrange
@@ -30,6 +31,7 @@ from .multivariable import (
     tangent_plane,
     taylor,
 )
+from .optimize import OptimizeResult
 from .parsing import parse, parse_equation, parse_latex, parse_text
 from .steps import CATALOGUE, Derivation, Rule, Step
 
@@ -38,6 +40,11 @@ __version__ = "0.1.0"
 __all__ = [
     "CATALOGUE",
     "CompiledFunction",
+    "LearningRate",
+    "OptimizeResult",
+    "Verification",
+    "minimize",
+    "suggest_lr",
     "CriticalPoint",
     "CriticalPoints",
     "LagrangeResult",

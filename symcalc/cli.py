@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+import numpy as np
 import sympy
 
 from .errors import SymcalcError
@@ -137,6 +138,46 @@ def _cmd_lagrange(args: argparse.Namespace) -> int:
     return 0
 
 
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SymcalcError(f"expected numbers separated by commas, got {text!r}") from None
+
+
+def _cmd_descend(args: argparse.Namespace) -> int:
+    from ._descend import minimize
+
+    res = minimize(
+        args.expr,
+        _floats(args.x0),
+        args.method,
+        lr=args.lr,
+        variables=_vars(args),
+        max_iter=args.max_iter,
+        gtol=args.gtol,
+    )
+    path = res.history["x"]
+    print(f"method: {res.method}, start {path[0].tolist()}")
+    shown = sorted({0, len(path) // 4, len(path) // 2, 3 * len(path) // 4, len(path) - 1})
+    for k in shown:
+        print(
+            f"  iteration {k:6d}: x = {np.array2string(path[k], precision=6)}, f = {res.history['fun'][k]:.6g}"
+        )
+    print(f"result: x = {np.array2string(res.x, precision=8)}, f = {res.fun:.6g}, {res.nit} iterations")
+    print(f"status: {res.message}")
+    print(f"check: {res.verify()}")
+    if args.plot:
+        from .plotting import contour_paths, loss_curves
+
+        if len(res.x) == 2:
+            contour_paths(args.expr, {res.method: path}, variables=_vars(args), save=args.plot)
+        else:
+            loss_curves({res.method: res.history["fun"]}, save=args.plot)
+        print(f"plot written to {args.plot}")
+    return 0 if res.success else 1
+
+
 def _cmd_tour(args: argparse.Namespace) -> int:
     from .tour import run_tour
 
@@ -214,6 +255,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--timeout", type=float, default=5.0, help="seconds for the symbolic solve (default: 5)")
     p.set_defaults(run=_cmd_lagrange)
+
+    p = sub.add_parser("descend", help="gradient descent from compiled gradients, checked against calculus")
+    p.add_argument("expr", help='the function, e.g. "(1-x)^2 + 100(y-x^2)^2"')
+    p.add_argument(
+        "--x0", required=True, help="the start, e.g. --x0=-1.2,1 (write '=' before a negative number)"
+    )
+    p.add_argument(
+        "--method",
+        default="gd",
+        choices=("gd", "backtracking", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton"),
+    )
+    p.add_argument("--lr", type=float, default=None, help="step size (default: from suggest_lr for gd)")
+    p.add_argument("--max-iter", type=int, default=20000, dest="max_iter")
+    p.add_argument("--gtol", type=float, default=1e-6, help="stop when the gradient norm is below this")
+    p.add_argument(
+        "--plot", default=None, metavar="PNG", help="write a contour plot with the path (or a loss curve)"
+    )
+    _add_common(p, formats=("text",), detail=False)
+    p.set_defaults(run=_cmd_descend)
 
     p = sub.add_parser("tour", help="a guided run through the whole pipeline")
     p.add_argument(

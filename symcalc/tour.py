@@ -21,11 +21,7 @@ def run_tour(out: str | Path = "symcalc-tour", console: Console | None = None) -
     )
     _parsing(console)
     _derive(console)
-    console.rule("Next")
-    console.print(
-        "  Gradients, Hessians, critical points, compiled gradients and gradient descent join the tour "
-        "as they land (see the open issues)."
-    )
+    _pipeline(console, Path(out))
     return 0
 
 
@@ -54,3 +50,47 @@ def _derive(console: Console) -> None:
         console.print(f"  d/d{var} {source} = {d.result}", markup=False)
     d = derivative("ln(1 - x^2)")
     console.print(f"  d/dx ln(1 - x^2) = {d.result}, where {', '.join(map(str, d.conditions))}", markup=False)
+
+
+def _pipeline(console: Console, out: Path) -> None:
+    import numpy as np
+
+    from ._compile import compile
+    from ._descend import minimize
+    from .check import check_gradient
+    from .critical import critical_points
+    from .multivariable import gradient
+
+    loss = "(1-x)^2 + 100*(y-x^2)^2"
+    console.rule("4. The gradient of a loss (Rosenbrock), and its critical points")
+    g = gradient(loss, ["x", "y"])
+    console.print(f"  grad f = {list(g.result)}", markup=False)
+    cps = critical_points(loss, ["x", "y"])
+    for p in cps:
+        console.print(f"  critical point {p.coords}: {p.kind} ({p.reason})", markup=False)
+    console.rule("5. Compile to NumPy and descend with two methods")
+    fn = compile(loss, ["x", "y"])
+    console.print(
+        f"  compiled with {fn.backend}; grad at (-1.2, 1) = {fn.grad(np.array([-1.2, 1.0]))}", markup=False
+    )
+    runs = {
+        m: minimize(fn, [-1.2, 1.0], m, lr=lr, max_iter=20000, gtol=1e-6)
+        for m, lr in (("adam", 0.01), ("newton", 1.0))
+    }
+    for m, r in runs.items():
+        console.print(f"  {m:7s} {r.nit:6d} iterations -> x = {np.round(r.x, 6)}: {r.message}", markup=False)
+        console.print(f"          check: {r.verify()}", markup=False)
+    try:
+        from .plotting import contour_paths
+
+        png = out / "descent.png"
+        contour_paths(loss, {m: r.history["x"] for m, r in runs.items()}, save=png)
+        console.print(f"  plot written to {png}")
+    except Exception as err:  # noqa: BLE001 - no matplotlib: say how to get the plots and go on
+        console.print(
+            f"  (no plot: {err}; install the plot extra: pip install 'symcalc[plot]')", markup=False
+        )
+    console.rule("6. A hand-derived gradient with one deliberate mistake")
+    claim = ["-2*(1-x) + 200*(y-x^2)", "200*(y-x^2)"]  # d/dx forgets the inner factor -2x
+    result = check_gradient(loss, claim, ["x", "y"])
+    console.print(result.to_text(), markup=False, highlight=False)
