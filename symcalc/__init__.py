@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from ._backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
 from ._compile import CompiledFunction, DomainError, DomainWarning, compile
 from ._derivative import derivative, implicit_derivative
 from ._descend import LearningRate, Verification, minimize, suggest_lr
@@ -38,7 +39,12 @@ from .steps import CATALOGUE, Derivation, Rule, Step
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackpropTrace",
     "CATALOGUE",
+    "ComputationalGraph",
+    "backprop",
+    "forward_mode",
+    "graph",
     "CompiledFunction",
     "LearningRate",
     "OptimizeResult",

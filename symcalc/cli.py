@@ -178,6 +178,17 @@ def _cmd_descend(args: argparse.Namespace) -> int:
     return 0 if res.success else 1
 
 
+def _cmd_backprop(args: argparse.Namespace) -> int:
+    from ._backprop import backprop
+
+    trace = backprop(args.expr, args.at, args.wrt)
+    if args.dot:
+        with open(args.dot, "w", encoding="utf-8") as fh:
+            fh.write(trace.to_dot())
+    print_output(_render(trace, args.format))
+    return 0 if trace.matches else 1
+
+
 def _cmd_tour(args: argparse.Namespace) -> int:
     from .tour import run_tour
 
@@ -274,6 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(p, formats=("text",), detail=False)
     p.set_defaults(run=_cmd_descend)
+
+    p = sub.add_parser(
+        "backprop", help="the chain rule as backpropagation: forward and backward passes, checked"
+    )
+    p.add_argument("expr", help='e.g. "(sigmoid(w*x + b) - y)^2"')
+    p.add_argument("--at", required=True, help="a value for every symbol: --at w=0.5,b=0.1,x=2,y=1")
+    p.add_argument("--wrt", default=None, help="the symbols to differentiate by (default: all): --wrt w,b")
+    p.add_argument("--dot", default=None, metavar="FILE", help="also write the graph as Graphviz DOT")
+    _add_common(p, detail=False)
+    p.set_defaults(run=_cmd_backprop)
 
     p = sub.add_parser("tour", help="a guided run through the whole pipeline")
     p.add_argument(
