@@ -44,6 +44,8 @@ root_doc = "index"
 # _generated/ holds fragments that rules.md and cli.md include; they are not pages of their own.
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
 nitpicky = False
+# Keep "--option" and "quotes" as typed: they are meant to be copied into a shell.
+smartquotes = False
 # Offline: no intersphinx, no remote images, nothing downloaded during the build.
 
 # MyST: $...$ and $$...$$ maths, ::: fences, definition lists; anchors for ## and ### headings.
@@ -122,12 +124,22 @@ def _help(parser: argparse.ArgumentParser) -> str:
     return parser.format_help().rstrip()
 
 
+_PUNCTUATION = frozenset("\\`*_{}[]<>()#+-.!|$~&")
+
+
 def _cell(text: str) -> str:
-    # A Markdown table cell: a literal '|' would end the cell.
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Prose for a Markdown table cell, shown as written: a '|' would end the cell, '*' or '_' start
+    emphasis, '$' start maths, so every such character is backslash-escaped (CommonMark allows it)."""
+    return "".join("\\" + c if c in _PUNCTUATION else c for c in text.replace("\n", " "))
+
+
+def _code_cell(text: str) -> str:
+    """Code for a table cell (inside backticks only the '|' needs escaping)."""
+    return text.replace("|", "\\|")
 
 
 def _arguments_table(parser: argparse.ArgumentParser) -> list[str]:
+    formatter = parser._get_formatter()  # expands %(default)s and the like, as --help does
     rows = ["| argument | values | default | meaning |", "| --- | --- | --- | --- |"]
     for action in parser._actions:  # argparse keeps no public list of a parser's arguments
         if isinstance(action, argparse._HelpAction):
@@ -147,7 +159,8 @@ def _arguments_table(parser: argparse.ArgumentParser) -> list[str]:
         if isinstance(action, argparse._AppendAction):
             values += ", repeatable"
         default = "" if action.default in (None, argparse.SUPPRESS) or action.required else f"`{action.default}`"
-        rows.append(f"| {name} | {_cell(values)} | {_cell(default)} | {_cell(action.help or '')} |")
+        meaning = formatter._expand_help(action) if action.help else ""
+        rows.append(f"| {_code_cell(name)} | {_code_cell(values)} | {_code_cell(default)} | {_cell(meaning)} |")
     return rows
 
 

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from . import regression
 from ._backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
 from ._compile import CompiledFunction, DomainError, DomainWarning, compile
 from ._derivative import derivative, implicit_derivative
@@ -84,6 +85,7 @@ __all__ = [
     "ParseError",
     "SymcalcError",
     "UnsupportedError",
+    "regression",
     "__version__",
     "logsumexp",
     "parse",

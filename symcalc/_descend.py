@@ -188,7 +188,16 @@ def minimize(
         suggested = suggest_lr(fn, box).lr
         lr = suggested * (0.1 if method != "gd" else 1.0)
     res = _minimize(
-        fn.f, x0, jac=fn.grad, hess=fn.hess, method=method, lr=lr, max_iter=max_iter, gtol=gtol, **options
+        fn.f,
+        x0,
+        jac=fn.grad,
+        hess=fn.hess,
+        method=method,
+        lr=lr,
+        max_iter=max_iter,
+        gtol=gtol,
+        value_and_grad=fn.value_and_grad,
+        **options,
     )
     res["_verify"] = _verifier(fn, verify_timeout)
     return res

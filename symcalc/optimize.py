@@ -209,6 +209,7 @@ def minimize(
     ftol: float = 0.0,
     callback: Callable[[OptimizeResult], Any] | None = None,
     divergence_window: int = 50,
+    value_and_grad: Callable[[Array], tuple[float, Array]] | None = None,
     **options: Any,
 ) -> OptimizeResult:
     """Minimize ``fun`` from ``x0`` with a first-order method (or Newton), stopping on a small gradient, a small
@@ -216,7 +217,7 @@ def minimize(
     ``divergence_window`` steps in a row), always with the reason in ``message``.
 
     ``callback(intermediate_result)`` is called after each step; raising ``StopIteration`` ends the run with
-    ``success=False``.
+    ``success=False``. ``value_and_grad`` (optional) computes f and its gradient in one call, sharing their work.
     """
     x = np.array(x0, dtype=np.float64).reshape(-1).copy()
     if isinstance(method, str):
@@ -232,18 +233,24 @@ def minimize(
         rule, name, step_size = method, "custom", lr
     if rule.needs_hessian and hess is None:
         raise OptimizationError(f"{name} needs the Hessian: pass hess=...")
-    f0 = _scalar(fun(x))
+    if value_and_grad is None:
+
+        def value_and_grad(p: Array) -> tuple[float, Array]:
+            return fun(p), jac(p)
+
+    f0, g = value_and_grad(x)
+    f0 = _scalar(f0)
+    g = _vector(g, len(x))
     state = rule.init(x)
     hist_x, hist_f, hist_g, hist_s = [x.copy()], [f0], [], []
-    fx, nfev, njev, grows = f0, 1, 0, 0
+    fx, nfev, njev, grows = f0, 1, 1, 0
     status, message = 1, f"stopped after max_iter = {max_iter} iterations"
-    g = np.asarray(jac(x), dtype=np.float64).reshape(-1)
-    njev += 1
     nit = 0
+    sqrt, isfinite = math.sqrt, math.isfinite
     for nit in range(1, max_iter + 1):
-        gn = float(np.linalg.norm(g))
+        gn = sqrt(float(g @ g))
         hist_g.append(gn)
-        if not math.isfinite(gn):
+        if not isfinite(gn):
             status, message = 3, _diverged(name, step_size, "the gradient is not finite")
             nit -= 1
             break
@@ -255,13 +262,16 @@ def minimize(
             step, state = rule.update(g, state, x, fun, np.asarray(hess(x), dtype=np.float64))  # type: ignore[misc]
         else:
             step, state = rule.update(g, state, x, fun)
-        x = x + step
-        f_new = _scalar(fun(x))
+        x = x + step  # a new array: the history keeps each iterate without copying
+        f_new, g = value_and_grad(x)
+        f_new = _scalar(f_new)
+        g = _vector(g, len(x))
         nfev += 1
-        hist_x.append(x.copy())
+        njev += 1
+        hist_x.append(x)
         hist_f.append(f_new)
-        hist_s.append(float(np.linalg.norm(step)))
-        if not (math.isfinite(f_new) and np.all(np.isfinite(x))):
+        hist_s.append(sqrt(float(step @ step)))
+        if not isfinite(f_new):
             status, message = 3, _diverged(name, step_size, "f became NaN or infinite")
             fx = f_new
             break
@@ -275,8 +285,6 @@ def minimize(
             status, message = 0, f"converged: the relative change in f is below ftol = {ftol:g}"
             break
         fx = f_new
-        g = np.asarray(jac(x), dtype=np.float64).reshape(-1)
-        njev += 1
         if callback is not None:
             try:
                 callback(
@@ -288,13 +296,24 @@ def minimize(
                 status, message = 2, "stopped by the callback"
                 break
     else:
-        hist_g.append(float(np.linalg.norm(g)))
+        hist_g.append(sqrt(float(g @ g)))
     return _result(
         x, fx, g, nit, nfev, njev, status == 0, status, message, name, hist_x, hist_f, hist_g, hist_s
     )
 
 
+def _vector(g: Any, n: int) -> Array:
+    if type(g) is np.ndarray and g.dtype == np.float64 and g.shape == (n,):
+        return g
+    arr = np.asarray(g, dtype=np.float64).reshape(-1)
+    if arr.shape != (n,):
+        raise OptimizationError(f"the gradient has shape {np.shape(g)}; expected ({n},)")
+    return arr
+
+
 def _scalar(value: Any) -> float:
+    if type(value) is float:
+        return value
     arr = np.asarray(value, dtype=np.float64)
     if arr.size != 1:
         raise OptimizationError(f"the objective must return a scalar, not an array of shape {arr.shape}")
