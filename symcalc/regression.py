@@ -90,6 +90,7 @@ def linear_regression(
     theta = np.zeros(n + 1)
     history = []
     it = 0
+    diverged = False
     if method == "gd":
         with np.errstate(all="ignore"):
             while it < max_iter:
@@ -100,6 +101,7 @@ def linear_regression(
                 theta -= step * g
                 gn = float(np.linalg.norm(g))
                 if not np.isfinite(gn) or gn < tol:
+                    diverged = not np.isfinite(gn)
                     break
     elif method == "sgd":
         rng = np.random.default_rng(seed)
@@ -115,10 +117,11 @@ def linear_regression(
             history.append(float(r @ r) / m)
     else:
         raise OptimizationError(f"method must be 'gd' or 'sgd', not {method!r}")
-    if not np.all(np.isfinite(theta)):
+    if diverged or not np.all(np.isfinite(theta)):
         raise OptimizationError(f"diverged: the step {step:g} is above 2/L = {2 / L:g}")
     expr, params = mse_expression(n)
-    r = A @ theta - ya
+    with np.errstate(all="ignore"):
+        r = A @ theta - ya
     return RegressionFit(
         theta,
         closed,
