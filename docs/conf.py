@@ -55,7 +55,11 @@ myst_heading_anchors = 3
 # -- autodoc and napoleon (Google style) -----------------------------------------------------------------
 
 autodoc_member_order = "bysource"
-autodoc_typehints = "signature"
+# Types go with the parameters' descriptions: the signatures stay short (``gradient(expr, variables=None, *,
+# detail='standard')``), and a dataclass field made with ``field(default_factory=...)``, which Python reports
+# as the default ``<factory>``, no longer turns the whole typed signature into unparsed text.
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented_params"
 autodoc_preserve_defaults = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -158,9 +162,13 @@ def _arguments_table(parser: argparse.ArgumentParser) -> list[str]:
             values = f"`{action.metavar or action.dest.upper()}`" if action.option_strings else "text"
         if isinstance(action, argparse._AppendAction):
             values += ", repeatable"
-        default = "" if action.default in (None, argparse.SUPPRESS) or action.required else f"`{action.default}`"
+        default = (
+            "" if action.default in (None, argparse.SUPPRESS) or action.required else f"`{action.default}`"
+        )
         meaning = formatter._expand_help(action) if action.help else ""
-        rows.append(f"| {_code_cell(name)} | {_code_cell(values)} | {_code_cell(default)} | {_cell(meaning)} |")
+        rows.append(
+            f"| {_code_cell(name)} | {_code_cell(values)} | {_code_cell(default)} | {_cell(meaning)} |"
+        )
     return rows
 
 

@@ -116,6 +116,15 @@ def _verifier(fn: CompiledFunction, timeout: float) -> Callable[[OptimizeResult]
         from .critical import critical_points
 
         x = np.asarray(res.x, dtype=float)
+        if not np.all(np.isfinite(x)):
+            return Verification(
+                "diverged",
+                None,
+                None,
+                False,
+                None,
+                "the run diverged: there is no end point to compare with the critical points",
+            )
         gc = gradcheck(fn, [x])
         try:
             cps = critical_points(fn.expr, list(fn.variables), timeout=timeout)
@@ -126,7 +135,7 @@ def _verifier(fn: CompiledFunction, timeout: float) -> Callable[[OptimizeResult]
         best, dist = None, float("inf")
         for cp in cps:
             d = float(np.linalg.norm(cp.as_floats() - x))
-            if d < dist:
+            if best is None or d < dist:
                 best, dist = cp, d
         if best is None:
             return Verification(

@@ -77,7 +77,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     variables = _vars(args)
     var = variables[0] if variables else None
     if args.implicit:
-        d = implicit_derivative(args.expr, args.implicit, var or "x", detail=args.detail)
+        d = implicit_derivative(args.expr, args.implicit, var or "x", order=args.order, detail=args.detail)
     else:
         d = derivative(args.expr, var, order=args.order, detail=args.detail)
     render = {

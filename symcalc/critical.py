@@ -439,7 +439,7 @@ def critical_points(
             )
             continue
         if all(_is_real_number(v) for v in sol.values()):
-            point = {x: _to_real(sympy.nsimplify(sol[x]) if sol[x].is_Float else sol[x]) for x in xs}
+            point = {x: sympy.Float(sol[x], 15) if sol[x].is_Float else _to_real(sol[x]) for x in xs}
             if _in_box([float(v) for v in point.values()], box):
                 exact_points.append(point)
     if solutions or complete:

@@ -287,7 +287,7 @@ class Hessian:
 
     @cached_property
     def entries(self) -> dict[tuple[int, int], Derivation]:
-        """Worked second partials for i <= j: d/dx_j of the i-th gradient component."""
+        """The worked second partials for i <= j, each the derivative by x_j of the i-th gradient component."""
         out: dict[tuple[int, int], Derivation] = {}
         for i, gi in enumerate(self.gradient.result):
             for j in range(i, len(self.variables)):
@@ -296,7 +296,7 @@ class Hessian:
 
     @property
     def symmetric(self) -> bool:
-        """Whether the mixed partials agree (Schwarz): true where the second partials are continuous."""
+        """Whether the mixed partials agree, as Schwarz's theorem says they do where they are continuous."""
         return bool((self.result - self.result.T).is_zero_matrix)
 
     def to_text(self) -> str:

@@ -24,7 +24,17 @@ def _figure() -> Any:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise SymcalcError("plots need matplotlib: pip install 'symcalc[plot]'") from err
-    return Figure(figsize=(6.4, 4.8), dpi=100)
+    fig = Figure(figsize=(6.4, 4.8), dpi=100)
+    fig._repr_png_ = lambda: _png_bytes(fig)  # Jupyter shows a bare Figure (no pyplot) as a picture
+    return fig
+
+
+def _png_bytes(fig: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def _save(fig: Any, save: str | Path | None) -> Any:

@@ -75,6 +75,16 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "constants": [str(c) for c in d.constants],
         "equivalent_forms": [_expr(f) for f in d.equivalent_forms],
         "check": numeric_check(d),
+        "kinks": [
+            {
+                "point": _expr(k.point),
+                "left": _expr(k.left),
+                "right": _expr(k.right),
+                "subgradients": [_expr(v) for v in k.subgradients],
+                "framework_value": None if k.framework_value is None else _expr(k.framework_value),
+            }
+            for k in d.kinks
+        ],
         "detail": d.detail,
         "steps": step_to_dict(d.steps),
     }
@@ -206,7 +216,7 @@ def derivation_to_text(d: Derivation) -> str:
 def _answer_lhs_text(d: Derivation) -> str:
     if d.steps.kind == "solve":
         y = next(iter(d.steps.pieces.values()))
-        return f"d{y.func}/d{d.var}"
+        return f"d{y.func}/d{d.var}" if d.order == 1 else f"d^2{y.func}/d{d.var}^2"
     return (
         f"d/d{d.var} [{sympy.sstr(d.expr)}]"
         if d.order == 1
@@ -238,6 +248,16 @@ def _tail(d: Derivation, fmt: Callable[[Any], str]) -> list[str]:
         out.append("Conditions: " + "; ".join(cond(c) for c in d.conditions))
     if d.equivalent_forms:
         out.append("Equivalent forms: " + "; ".join(fmt(f) for f in d.equivalent_forms))
+    for k in d.kinks:
+        lo, hi = k.subgradients
+        convention = (
+            "" if k.framework_value is None else f" ML frameworks take {fmt(k.framework_value)} at the kink."
+        )
+        out.append(
+            f"Not differentiable at {d.var} = {fmt(k.point)}: the derivative is {fmt(k.left)} from the left and "
+            f"{fmt(k.right)} from the right; the slopes in [{fmt(lo)}, {fmt(hi)}] are the generalised gradients "
+            f"there (the subgradients where f is convex).{convention}"
+        )
     check = _check_sentence(d, _num)
     if check:
         out.append(check)
@@ -289,7 +309,8 @@ def derivation_to_markdown(d: Derivation) -> str:
 def _answer_lhs_latex(d: Derivation) -> str:
     if d.steps.kind == "solve":
         y = next(iter(d.steps.pieces.values()))
-        return rf"\frac{{d{y.func}}}{{d{sympy.latex(d.var)}}}"
+        power = "" if d.order == 1 else "^{2}"
+        return rf"\frac{{d{power}{y.func}}}{{d{sympy.latex(d.var)}{power}}}"
     power = "" if d.order == 1 else f"^{{{d.order}}}"
     return rf"\frac{{d{power}}}{{d{sympy.latex(d.var)}{power}}}\left[{sympy.latex(d.expr)}\right]"
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import sympy
 
-__all__ = ["CATALOGUE", "Derivation", "Rule", "Step"]
+__all__ = ["CATALOGUE", "Derivation", "Kink", "Rule", "Step"]
 
 
 @dataclass(frozen=True)
@@ -299,6 +299,22 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Kink:
+    """A point where the function is not differentiable (|x|, ReLU, max): the one-sided derivatives there, the
+    subgradient interval between them, and the value ML frameworks use."""
+
+    point: sympy.Expr
+    left: sympy.Expr
+    right: sympy.Expr
+    framework_value: sympy.Expr | None
+
+    @property
+    def subgradients(self) -> tuple[sympy.Expr, sympy.Expr]:
+        """The interval of slopes between the one-sided derivatives (the subdifferential of a convex kink)."""
+        return (sympy.Min(self.left, self.right), sympy.Max(self.left, self.right))
+
+
+@dataclass(frozen=True)
 class Derivation:
     """A derivative with its worked solution.
 
@@ -312,6 +328,7 @@ class Derivation:
         constants: the symbols held constant (the other variables, parameters).
         equivalent_forms: other forms of the result, each equal to it.
         detail: how much of the working the renderings show (``"brief"``, ``"standard"``, ``"full"``).
+        kinks: points where f is not differentiable, with one-sided derivatives (one variable).
     """
 
     expr: sympy.Expr
@@ -324,6 +341,7 @@ class Derivation:
     equivalent_forms: tuple[sympy.Expr, ...] = ()
     detail: str = "standard"
     known: frozenset[str] = frozenset()
+    kinks: tuple[Kink, ...] = ()
 
     def walk(self) -> Iterator[Step]:
         """Every step of the solution, depth first."""

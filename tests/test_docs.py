@@ -39,7 +39,17 @@ def test_docs_build_without_warnings(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Chain rule" in rules_html and "chain" in rules_html
 
     cli_html = cli.read_text(encoding="utf-8")
-    for command in ["parse", "diff", "gradient", "hessian", "critical", "lagrange", "check", "descend", "tour"]:
+    for command in [
+        "parse",
+        "diff",
+        "gradient",
+        "hessian",
+        "critical",
+        "lagrange",
+        "check",
+        "descend",
+        "tour",
+    ]:
         assert f"symcalc {command}" in cli_html, command
     assert "--x0" in cli_html and "--method" in cli_html
 
