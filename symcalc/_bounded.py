@@ -6,10 +6,12 @@ in C code ends; elsewhere it runs in a thread that is abandoned at the deadline 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
+import select
+import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,40 +24,57 @@ class TimedOut(Exception):
     """The call did not finish within its budget."""
 
 
-def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _fork_run(func: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
+    """Run in a forked child (plain os.fork, so it works inside pool workers too) and kill it at the deadline."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running any cleanup of the parent's
+        os.close(read_fd)
+        try:
+            try:
+                payload = pickle.dumps(("ok", func(*args)))
+            except BaseException as err:  # noqa: BLE001 - everything is reported to the parent
+                payload = pickle.dumps(("error", err))
+        except Exception as err:  # noqa: BLE001 - an unpicklable result or error
+            payload = pickle.dumps(("error", RuntimeError(f"result could not be sent: {err}")))
+        with os.fdopen(write_fd, "wb") as fh:
+            fh.write(payload)
+        os._exit(0)
+    os.close(write_fd)
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
     try:
-        result: tuple[str, Any] = ("ok", func(*args))
-    except BaseException as err:  # noqa: BLE001 - everything is reported to the parent
-        result = ("error", err)
-    try:
-        conn.send_bytes(pickle.dumps(result))
-    except Exception as err:  # noqa: BLE001 - an unpicklable result is reported as an error
-        conn.send_bytes(pickle.dumps(("error", RuntimeError(f"result could not be sent: {err}"))))
-    conn.close()
+        with os.fdopen(read_fd, "rb", buffering=0) as fh:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimedOut
+                ready, _, _ = select.select([fh], [], [], left)
+                if not ready:
+                    raise TimedOut
+                chunk = fh.read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        try:
+            if not chunks or time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise TimedOut
+    status, value = pickle.loads(b"".join(chunks))
+    if status == "error":
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def run_bounded(func: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
     """``func(*args)``, or :class:`TimedOut` after ``timeout`` seconds."""
-    if "fork" in multiprocessing.get_all_start_methods() and os.environ.get("SYMCALC_NO_FORK") != "1":
-        ctx = multiprocessing.get_context("fork")
-        parent, child = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(child, func, args), daemon=True)
-        proc.start()
-        child.close()
-        try:
-            if not parent.poll(timeout):
-                raise TimedOut
-            status, value = pickle.loads(parent.recv_bytes())
-        except EOFError:
-            raise TimedOut from None
-        finally:
-            if proc.is_alive():
-                proc.kill()
-            proc.join(1.0)
-            parent.close()
-        if status == "error":
-            raise value
-        return value  # type: ignore[no-any-return]
+    if hasattr(os, "fork") and os.environ.get("SYMCALC_NO_FORK") != "1":
+        return _fork_run(func, args, timeout)
     box: list[Any] = []
     thread = threading.Thread(target=lambda: box.append(_capture(func, args)), daemon=True)
     thread.start()

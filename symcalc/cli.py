@@ -189,6 +189,69 @@ def _cmd_backprop(args: argparse.Namespace) -> int:
     return 0 if trace.matches else 1
 
 
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from .batch import executor_for, load_problems, run_batch
+
+    jobs = load_problems(args.problems)
+    executor, close = executor_for(args.executor, args.scheduler)
+    try:
+        report = run_batch(
+            jobs,
+            out=args.out,
+            executor=executor,
+            time_limit=args.time_limit,
+            shard_size=args.shard_size,
+            fmt=args.format,
+            progress=not args.quiet,
+        )
+    finally:
+        close()
+    print(report.summary())
+    return 0 if report.failed == 0 else 1
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from .batch import executor_for, grade
+
+    executor, close = executor_for(args.executor, args.scheduler)
+    try:
+        summary = grade(
+            args.submissions,
+            args.key,
+            out=args.out,
+            executor=executor,
+            time_limit=args.time_limit,
+            progress=not args.quiet,
+        )
+    finally:
+        close()
+    n = sum(p["answers"] for p in summary["problems"].values())
+    print(
+        f"graded {n} answers from {len(summary['students'])} students on {len(summary['problems'])} problems; "
+        f"summary in {args.out}/summary.md, database {args.out}/grades.sqlite"
+    )
+    return 0
+
+
+def _add_batch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (a rerun resumes there)")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local process pool (default) or Dask (a LocalCluster, or --scheduler)",
+    )
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786", help="a running Dask scheduler")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=20.0,
+        dest="time_limit",
+        help="seconds per problem before it is stopped and reported (default: 20)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _cmd_tour(args: argparse.Namespace) -> int:
     from .tour import run_tour
 
@@ -295,6 +358,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dot", default=None, metavar="FILE", help="also write the graph as Graphviz DOT")
     _add_common(p, detail=False)
     p.set_defaults(run=_cmd_backprop)
+
+    p = sub.add_parser("solve", help="worked solutions for a problem set (.txt or .jsonl), in parallel")
+    p.add_argument("problems", help="problems.txt (one expression a line) or problems.jsonl")
+    p.add_argument("--format", choices=("markdown", "latex", "json", "text"), default="markdown")
+    p.add_argument("--shard-size", type=int, default=50, dest="shard_size")
+    _add_batch(p)
+    p.set_defaults(run=_cmd_solve)
+
+    p = sub.add_parser("grade", help="grade submitted answers (CSV student,problem,answer) against a key")
+    p.add_argument(
+        "submissions", help="submissions.csv with columns student,problem,answer (';' between components)"
+    )
+    p.add_argument("--key", required=True, help="the problems, .jsonl")
+    _add_batch(p)
+    p.set_defaults(run=_cmd_grade)
 
     p = sub.add_parser("tour", help="a guided run through the whole pipeline")
     p.add_argument(
