@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import SymcalcError
 
-__all__ = ["contour_paths", "loss_curves", "tangent_line"]
+__all__ = ["contour_paths", "loss_curves", "regression_fit", "tangent_line"]
 
 
 def _figure() -> Any:
@@ -113,5 +113,22 @@ def tangent_line(
     ax.plot(xs, ys, label=f"f({fn.variables[0]})")
     ax.plot(xs, f0 + slope * (xs - at), "--", label=f"tangent at {at:g} (slope {slope:.4g})")
     ax.plot([at], [f0], "o")
+    ax.legend(loc="best", fontsize="small")
+    return _save(fig, save)
+
+
+def regression_fit(
+    X: Any, y: Any, params: Any, *, closed_form: Any = None, save: str | Path | None = None
+) -> Any:
+    """The data and the fitted line (one feature), with the closed-form line for comparison when given."""
+    x = np.asarray(X, dtype=float).reshape(-1)
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(x, np.asarray(y, dtype=float), ".", markersize=3, label="data")
+    grid = np.linspace(x.min(), x.max(), 100)
+    w, b = float(params[0]), float(params[-1])
+    ax.plot(grid, w * grid + b, label=f"gradient descent: y = {w:.4g} x + {b:.4g}")
+    if closed_form is not None:
+        ax.plot(grid, closed_form[0] * grid + closed_form[-1], "--", label="closed form (lstsq)")
     ax.legend(loc="best", fontsize="small")
     return _save(fig, save)

@@ -19,12 +19,15 @@ GOLDEN = {
     "ln_domain": ("ln(1 - x^2)", None),
     "sqrt_chain": ("sqrt(1 + x^2)", None),
     "exp_base": ("2^(x^2)", None),
+    "implicit": ("x^2 + y^2 = 25", "implicit"),
 }
 HERE = Path(__file__).parent / "golden"
 
 
 def render(name: str) -> str:
     expr, var = GOLDEN[name]
+    if var == "implicit":
+        return sc.implicit_derivative(expr, "y", "x").to_markdown()
     return sc.derivative(expr, var).to_markdown()
 
 

@@ -22,6 +22,7 @@ EXPECTED = {
     "02_optimization_basics.ipynb",
     "03_multivariable_calculus.ipynb",
     "04_gradient_descent.ipynb",
+    "05_backpropagation.ipynb",
 }
 CELL_TIMEOUT = 120  # seconds per cell
 

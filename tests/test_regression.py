@@ -55,3 +55,14 @@ def test_data_objective_compiles_to_the_same_numbers(data) -> None:
     np.testing.assert_allclose(fn.hess(theta), 2 / len(X) * A.T @ A, rtol=1e-10)
     res = sc.minimize(fn, np.zeros(4), "newton", max_iter=5)
     np.testing.assert_allclose(res.x, np.linalg.lstsq(A, y, rcond=None)[0], atol=1e-8)
+
+
+def test_regression_fit_plot(tmp_path) -> None:
+    from symcalc.plotting import regression_fit
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=100)
+    y = 2 * X + 1 + 0.1 * rng.normal(size=100)
+    fit = linear_regression(X, y)
+    fig = regression_fit(X, y, fit.params, closed_form=fit.closed_form, save=tmp_path / "fit.png")
+    assert (tmp_path / "fit.png").exists() and len(fig.axes[0].lines) == 3

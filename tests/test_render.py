@@ -36,7 +36,8 @@ def test_higher_order_and_implicit_json_validate() -> None:
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_latex_fragment_is_balanced(name: str) -> None:
     expr, var = GOLDEN[name]
-    tex = sc.derivative(expr, var).to_latex()
+    d = sc.implicit_derivative(expr) if var == "implicit" else sc.derivative(expr, var)
+    tex = d.to_latex()
     assert tex.count(r"\begin{") == tex.count(r"\end{")
     depth = 0
     for ch in re.sub(r"\\[{}]", "", tex):
@@ -93,3 +94,18 @@ def test_known_rules_are_applied_silently() -> None:
 def test_quotient_rule_shows_plug_in_before_tidying() -> None:
     text = sc.derivative("(x^2 + 1)/(x - 1)").to_text()
     assert "plug in: ((2*x)*(x - 1) - 1*(x**2 + 1)*1)/((x - 1)**2)" in text
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex is not installed")
+def test_latex_output_compiles_with_pdflatex(tmp_path) -> None:
+    import subprocess
+
+    body = "\n".join(
+        sc.derivative(e, v).to_latex() for e, v in [("x^2 sin(x)", None), ("1/(1+e^(-x))", None)]
+    )
+    doc = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + body + "\\end{document}\n"
+    (tmp_path / "s.tex").write_text(doc)
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "s.tex"], cwd=tmp_path, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0 and (tmp_path / "s.pdf").exists()
