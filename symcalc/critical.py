@@ -627,10 +627,15 @@ def _nondifferentiable(e: sympy.Expr, xs: Sequence[sympy.Symbol]) -> list[Nondif
 
 @dataclass(frozen=True)
 class LagrangePoint:
+    """A stationary point of the Lagrangian: ``.kind`` compares values (the global constrained maximum or
+    minimum), ``.local`` is what the bordered Hessian says there, with ``.reason``."""
+
     point: dict[sympy.Symbol, sympy.Expr]
     value: sympy.Expr
     multipliers: tuple[sympy.Expr, ...]
     kind: str
+    local: str = "inconclusive"
+    reason: str = ""
 
     @property
     def coords(self) -> tuple[sympy.Expr, ...]:
@@ -726,7 +731,8 @@ def lagrange(
         exact = all(not v.has(sympy.Float) for v in pt.values())
         value = f.subs(pt)
         value = sympy.simplify(value) if exact and sympy.count_ops(value) <= 60 else value.evalf(15)
-        points.append(LagrangePoint(pt, value, tuple(s[lam] for lam in lams), "neither"))
+        local, reason = _bordered_hessian(L, gs, xs, lams, s)
+        points.append(LagrangePoint(pt, value, tuple(s[lam] for lam in lams), "neither", local, reason))
     lines.append((f"stationary points ({method})", [p.coords for p in points]))
     notes: list[str] = []
     maximum = minimum = None
@@ -759,7 +765,9 @@ def lagrange(
             )
             for p in points
         }
-        points = [LagrangePoint(p.point, p.value, p.multipliers, kinds[id(p)]) for p in points]
+        points = [
+            LagrangePoint(p.point, p.value, p.multipliers, kinds[id(p)], p.local, p.reason) for p in points
+        ]
         maximum = tuple(p for p in points if p.kind == "constrained maximum") or None
         minimum = tuple(p for p in points if p.kind == "constrained minimum") or None
     else:
@@ -767,6 +775,43 @@ def lagrange(
     return LagrangeResult(
         f, tuple(gs), tuple(xs), L, tuple(points), maximum, minimum, tuple(notes), tuple(lines)
     )
+
+
+def _bordered_hessian(
+    L: sympy.Expr,
+    gs: list[sympy.Expr],
+    xs: list[sympy.Symbol],
+    lams: list[sympy.Symbol],
+    at: dict[sympy.Symbol, sympy.Expr],
+) -> tuple[str, str]:
+    """The bordered Hessian test at a stationary point: the signs of its last n - m leading principal minors."""
+    n, m = len(xs), len(gs)
+    subs = {k: sympy.sympify(v).evalf(30) for k, v in at.items()}
+    try:
+        J = np.array(sympy.Matrix(gs).jacobian(xs).evalf(30, subs=subs).tolist(), dtype=float)
+        H = np.array(sympy.hessian(L, xs).evalf(30, subs=subs).tolist(), dtype=float)
+    except (TypeError, ValueError):
+        return "inconclusive", "the bordered Hessian cannot be evaluated here"
+    B = np.block([[np.zeros((m, m)), J], [J.T, H]])
+    orders = list(range(2 * m + 1, n + m + 1))
+    minors = [float(np.linalg.det(B[:k, :k])) for k in orders]
+    if not minors:
+        return "inconclusive", "no free direction along the constraints"
+    scale = max(1.0, float(np.max(np.abs(B))) ** 2)
+    if any(abs(d) <= 1e-10 * scale for d in minors):
+        return (
+            "inconclusive",
+            f"a minor of the bordered Hessian is 0 ({', '.join(f'{d:.4g}' for d in minors)})",
+        )
+    shown = ", ".join(f"{d:.4g}" for d in minors)
+    if all(np.sign(d) == (-1) ** m for d in minors):
+        return "local constrained minimum", f"bordered Hessian minors {shown} all have the sign of (-1)^m"
+    if all(np.sign(d) == (-1) ** (k - m) for k, d in zip(orders, minors, strict=True)):
+        return (
+            "local constrained maximum",
+            f"bordered Hessian minors {shown}: the one of order k has the sign of (-1)^(k-m)",
+        )
+    return "neither", f"bordered Hessian minors {shown} follow neither sign pattern"
 
 
 def _solve_dicts(

@@ -672,7 +672,10 @@ def lagrange_to_text(r: Any) -> str:
         out.append(f"{k}. {label}: {_content_text(content)}")
     for p in r.points:
         lams = ", ".join(sympy.sstr(m) for m in p.multipliers)
-        out.append(f"  {_point_text(p.point)}: f = {sympy.sstr(p.value)}, lambda = {lams}: {p.kind}")
+        out.append(
+            f"  {_point_text(p.point)}: f = {sympy.sstr(p.value)}, lambda = {lams}: {p.kind}; "
+            f"bordered Hessian: {p.local} ({p.reason})"
+        )
     out.append(
         "Maximum: "
         + (

@@ -97,3 +97,13 @@ def test_cli_critical_prints_both_points_with_their_tests(capsys: pytest.Capture
     assert "D = f_xx f_yy - f_xy^2 = -9 (D < 0: saddle)" in out
     assert main(["lagrange", "x*y", "--constraint", "x + y = 10"]) == 0
     assert "Maximum: 25 at (x = 5, y = 5)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", CONSTRAINED, ids=[c[0] for c in CONSTRAINED])
+def test_bordered_hessian_agrees_with_the_global_answer(case) -> None:
+    _name, objective, constraints, variables, _maximum, _minimum = case
+    r = sc.lagrange(objective, constraints, variables)
+    for p in r.maximum or ():
+        assert p.local in ("local constrained maximum", "inconclusive"), (p.coords, p.reason)
+    for p in r.minimum or ():
+        assert p.local in ("local constrained minimum", "inconclusive"), (p.coords, p.reason)
