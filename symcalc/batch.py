@@ -231,8 +231,8 @@ def run_batch(
     for job in jobs:
         unique.setdefault(_job_key(job, fmt), job)
     keys = sorted(unique)
-    if executor is None:  # enough shards to keep every local core busy
-        shard_size = max(1, min(shard_size, -(-len(keys) // (4 * (os.cpu_count() or 1)))))
+    # enough shards to keep every worker busy (the local core count stands in for a cluster's size)
+    shard_size = max(1, min(shard_size, -(-len(keys) // (4 * (os.cpu_count() or 1)))))
     shards = [keys[i : i + shard_size] for i in range(0, len(keys), shard_size)]
     shard_ids = [hashlib.sha256("".join(s).encode()).hexdigest()[:16] for s in shards]
     report = BatchReport(out)

@@ -118,3 +118,20 @@ def test_cli_solve_and_grade(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
         == 0
     )
     assert "graded 48 answers from 12 students" in capsys.readouterr().out
+
+
+def test_dask_local_cluster_gives_byte_identical_output(problems, tmp_path) -> None:
+    pytest.importorskip("distributed")
+    from symcalc.batch import executor_for
+
+    jobs = problems[:10]
+    run_batch(jobs, out=tmp_path / "local", progress=False)
+    executor, close = executor_for("dask")
+    try:
+        run_batch(jobs, out=tmp_path / "dask", executor=executor, progress=False)
+    finally:
+        close()
+    local, dask_out = _tree(tmp_path / "local"), _tree(tmp_path / "dask")
+    assert {k: v for k, v in local.items() if not k.startswith(".shards")} == {
+        k: v for k, v in dask_out.items() if not k.startswith(".shards")
+    }
