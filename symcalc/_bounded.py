@@ -24,12 +24,18 @@ class TimedOut(Exception):
     """The call did not finish within its budget."""
 
 
-def _fork_run(func: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
+def _fork_run(
+    func: Callable[..., T], args: tuple[Any, ...], timeout: float, memory_limit: int | None = None
+) -> T:
     """Run in a forked child (plain os.fork, so it works inside pool workers too) and kill it at the deadline."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running any cleanup of the parent's
         os.close(read_fd)
+        if memory_limit:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
         try:
             try:
                 payload = pickle.dumps(("ok", func(*args)))
@@ -71,10 +77,13 @@ def _fork_run(func: Callable[..., T], args: tuple[Any, ...], timeout: float) -> 
     return value  # type: ignore[no-any-return]
 
 
-def run_bounded(func: Callable[..., T], args: tuple[Any, ...], timeout: float) -> T:
-    """``func(*args)``, or :class:`TimedOut` after ``timeout`` seconds."""
+def run_bounded(
+    func: Callable[..., T], args: tuple[Any, ...], timeout: float, memory_limit: int | None = None
+) -> T:
+    """``func(*args)``, or :class:`TimedOut` after ``timeout`` seconds (and, where processes can be forked, a
+    ``MemoryError`` past ``memory_limit`` bytes of address space)."""
     if hasattr(os, "fork") and os.environ.get("SYMCALC_NO_FORK") != "1":
-        return _fork_run(func, args, timeout)
+        return _fork_run(func, args, timeout, memory_limit)
     box: list[Any] = []
     thread = threading.Thread(target=lambda: box.append(_capture(func, args)), daemon=True)
     thread.start()

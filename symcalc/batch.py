@@ -132,24 +132,30 @@ def solve_job(job: dict[str, Any], fmt: str = "markdown") -> dict[str, Any]:
     }
 
 
-def _bounded_job(job: dict[str, Any], fmt: str, time_limit: float) -> dict[str, Any]:
+def _bounded_job(
+    job: dict[str, Any], fmt: str, time_limit: float, memory_limit: int | None = None
+) -> dict[str, Any]:
     start = time.perf_counter()
     try:
-        value = run_bounded(solve_job, (job, fmt), time_limit)
+        value = run_bounded(solve_job, (job, fmt), time_limit, memory_limit)
         out = {"status": "ok", **value}
     except TimedOut:
         out = {"status": "error", "error": f"time limit of {time_limit:g} s reached"}
     except SymcalcError as err:
         out = {"status": "error", "error": f"{type(err).__name__}: {err}"}
+    except MemoryError:
+        out = {"status": "error", "error": f"memory limit of {memory_limit} bytes reached"}
     except Exception as err:  # noqa: BLE001 - one bad problem never stops the others
         out = {"status": "error", "error": f"{type(err).__name__}: {err}"}
     out["seconds"] = round(time.perf_counter() - start, 3)
     return out
 
 
-def _run_shard(jobs: list[dict[str, Any]], fmt: str, time_limit: float) -> list[dict[str, Any]]:
+def _run_shard(
+    jobs: list[dict[str, Any]], fmt: str, time_limit: float, memory_limit: int | None = None
+) -> list[dict[str, Any]]:
     """Runs in a worker: each job with its own hard deadline; returns one JSON-ready record per job."""
-    return [{"key": _job_key(job, fmt), **_bounded_job(job, fmt, time_limit)} for job in jobs]
+    return [{"key": _job_key(job, fmt), **_bounded_job(job, fmt, time_limit, memory_limit)} for job in jobs]
 
 
 # -- the engine -----------------------------------------------------------------------------------------
@@ -216,6 +222,7 @@ def run_batch(
     fmt: str = "markdown",
     progress: bool = True,
     write_files: bool = True,
+    memory_limit: int | None = None,
 ) -> BatchReport:
     """Solve (or check) every job, on ``executor`` (default: a local process pool), resumably.
 

@@ -202,6 +202,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             time_limit=args.time_limit,
             shard_size=args.shard_size,
             fmt=args.format,
+            memory_limit=args.memory_limit * 2**20 if args.memory_limit else None,
             progress=not args.quiet,
         )
     finally:
@@ -248,6 +249,14 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
         default=20.0,
         dest="time_limit",
         help="seconds per problem before it is stopped and reported (default: 20)",
+    )
+    p.add_argument(
+        "--memory-limit",
+        type=int,
+        default=None,
+        dest="memory_limit",
+        metavar="MB",
+        help="memory cap per problem, in MB (default: none)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -135,3 +135,39 @@ def test_dask_local_cluster_gives_byte_identical_output(problems, tmp_path) -> N
     assert {k: v for k, v in local.items() if not k.startswith(".shards")} == {
         k: v for k, v in dask_out.items() if not k.startswith(".shards")
     }
+
+
+def _allocate(n: int) -> int:
+    return len(bytearray(n))
+
+
+def test_memory_limit_per_problem() -> None:
+    from symcalc._bounded import run_bounded
+
+    with pytest.raises(MemoryError):
+        run_bounded(
+            _allocate, (2 * 2**30,), 10.0, memory_limit=1 * 2**30
+        )  # 2 GB under a 1 GB address-space cap
+    assert run_bounded(_allocate, (10,), 10.0, memory_limit=2**31) == 10
+
+
+def test_grading_five_thousand_answers_resumes_with_the_same_results(tmp_path) -> None:
+    key = [
+        {"id": "q1", "task": "check", "expr": "sin(x^2)", "vars": ["x"]},
+        {"id": "q2", "task": "check", "expr": "x^2*y", "vars": ["x", "y"]},
+    ]
+    pool = {"q1": ["2*x*cos(x^2)", "cos(x^2)", "-2*x*cos(x^2)"], "q2": ["2*x*y;x^2", "2*x;x^2", "2*x*y;2*x"]}
+    rng = random.Random(5)
+    rows = [
+        {"student": f"s{s:04d}", "problem": p, "answer": rng.choice(pool[p])}
+        for s in range(2500)
+        for p in pool
+    ]
+    first = grade(rows, key, out=tmp_path, progress=False)
+    shards = sorted((tmp_path / ".shards").glob("*.jsonl"))
+    for shard in shards[: len(shards) // 2]:
+        shard.unlink()  # killed midway: half the shards never written
+    db_before = (tmp_path / "grades.csv").read_bytes()
+    again = grade(rows, key, out=tmp_path, progress=False)
+    assert again == first and (tmp_path / "grades.csv").read_bytes() == db_before
+    assert sum(p["answers"] for p in first["problems"].values()) == 5000
