@@ -112,6 +112,14 @@ class CompiledFunction:
     def __init__(
         self, expr: sympy.Expr, variables: Sequence[sympy.Symbol], *, on_domain_error: str = "warn"
     ) -> None:
+        self._setup(expr, variables, on_domain_error)
+        first, self._second = bulk_diff([self._lowered], self.variables, second=True)  # type: ignore[misc]
+        self.gradient_expr = sympy.Matrix(first[0])
+        self._value_grad = _Kernel(self.variables, [self._lowered, *first[0]], llvm=True)
+        self.backend = self._value_grad.backend
+
+    def _setup(self, expr: sympy.Expr, variables: Sequence[sympy.Symbol], on_domain_error: str) -> None:
+        """What every compiled function keeps: the expression, its variables, the domain-error policy."""
         if on_domain_error not in ON_DOMAIN_ERROR:
             raise SymcalcError(f"on_domain_error must be one of {', '.join(ON_DOMAIN_ERROR)}")
         self.expr = expr
@@ -119,10 +127,6 @@ class CompiledFunction:
         self.n = len(self.variables)
         self.on_domain_error = on_domain_error
         self._lowered = lower(expr)
-        first, self._second = bulk_diff([self._lowered], self.variables, second=True)  # type: ignore[misc]
-        self.gradient_expr = sympy.Matrix(first[0])
-        self._value_grad = _Kernel(self.variables, [self._lowered, *first[0]], llvm=True)
-        self.backend = self._value_grad.backend
 
     # -- symbolic ----------------------------------------------------------------------------------------
     @cached_property
@@ -201,14 +205,8 @@ class DataFunction(CompiledFunction):
     ) -> None:
         from ._data import lower_data
 
-        if on_domain_error not in ON_DOMAIN_ERROR:
-            raise SymcalcError(f"on_domain_error must be one of {', '.join(ON_DOMAIN_ERROR)}")
-        self.expr = expr
-        self.variables = tuple(variables)
-        self.n = len(self.variables)
-        self.on_domain_error = on_domain_error
+        self._setup(expr, variables, on_domain_error)
         self.data = data
-        self._lowered = lower(expr)
         self.gradient_expr = sympy.Matrix([sympy.diff(self._lowered, v) for v in self.variables])
         self._f = lower_data(self._lowered, self.variables, data)
         self._g = [lower_data(g, self.variables, data) for g in self.gradient_expr]

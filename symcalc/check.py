@@ -136,11 +136,7 @@ class GradientCheck:
         return "```text\n" + self.to_text() + "\n```\n"
 
     def to_latex(self) -> str:
-        from .render import _escape
-
-        return (
-            r"\begin{verbatim}" + "\n" + self.to_text() + "\n" + r"\end{verbatim}" + "\n" if _escape else ""
-        )
+        return "\\begin{verbatim}\n" + self.to_text() + "\n\\end{verbatim}\n"
 
     def to_dict(self) -> dict[str, Any]:
         from .render import SCHEMA_VERSION, _expr
