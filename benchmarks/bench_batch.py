@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from symcalc.batch import _bounded_job, executor_for, load_problems, run_batch
+from symcalc.batch.engine import _bounded_job, executor_for, load_problems, run_batch
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "examples" / "problems.jsonl"
 

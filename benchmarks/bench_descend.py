@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 import scipy.optimize
+from symcalc.optimize import minimize as minimize_callables
 
 import symcalc as sc
-from symcalc.optimize import minimize as minimize_callables
 
 N = 20_000
 

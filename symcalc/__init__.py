@@ -11,17 +11,13 @@ Example:
 
 from __future__ import annotations
 
-from . import regression
-from ._backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
-from ._compile import CompiledFunction, DomainError, DomainWarning, compile
-from ._derivative import derivative, implicit_derivative
-from ._descend import LearningRate, Verification, minimize, suggest_lr
-from ._verify import check_trace
-from .check import GradientCheck, check_gradient, gradcheck, numerical_gradient
-from .critical import CriticalPoint, CriticalPoints, LagrangeResult, critical_points, lagrange
-from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
-from .functions import logsumexp, relu, sigmoid, softplus
-from .multivariable import (
+import sys as _sys
+from importlib import import_module as _import_module
+
+from .derive.critical import CriticalPoint, CriticalPoints, critical_points
+from .derive.derivative import derivative, implicit_derivative
+from .derive.lagrange import LagrangeResult, lagrange
+from .derive.multivariable import (
     Gradient,
     Hessian,
     Jacobian,
@@ -33,9 +29,37 @@ from .multivariable import (
     tangent_plane,
     taylor,
 )
-from .optimize import OptimizeResult
-from .parsing import parse, parse_equation, parse_latex, parse_text
-from .steps import CATALOGUE, Derivation, Rule, Step
+from .derive.steps import CATALOGUE, Derivation, Rule, Step
+from .derive.verify import check_trace
+from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
+from .functions import logsumexp, relu, sigmoid, softplus
+from .numeric import regression
+from .numeric.compile import CompiledFunction, DomainError, DomainWarning, compile
+from .numeric.gradcheck import GradCheck, gradcheck, numerical_gradient
+from .numeric.minimize import LearningRate, Verification, minimize, suggest_lr
+from .numeric.updates import OptimizeResult
+from .parse import parse, parse_equation, parse_latex, parse_text
+from .teach.backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
+from .teach.check import GradientCheck, check_gradient
+
+#: Module paths from before the package was laid out by stage (``symcalc.check``, ``symcalc.critical``, ...),
+#: kept importable: each is the new module itself, so patching one patches the other.
+_MOVED_MODULES = {
+    "parsing": "parse",
+    "steps": "derive.steps",
+    "differentiate": "derive.rules",
+    "multivariable": "derive.multivariable",
+    "critical": "derive.critical",
+    "optimize": "numeric.updates",
+    "regression": "numeric.regression",
+    "check": "teach.check",
+}
+for _old, _new in _MOVED_MODULES.items():
+    _module = _import_module(f"{__name__}.{_new}")
+    _sys.modules[f"{__name__}.{_old}"] = _module
+    if _old not in ("check",):  # ``sc.check`` was never a name of the package itself
+        globals().setdefault(_old, _module)
+del _old, _new, _module
 
 __version__ = "0.1.0"
 
@@ -59,6 +83,7 @@ __all__ = [
     "lagrange",
     "DomainError",
     "DomainWarning",
+    "GradCheck",
     "GradientCheck",
     "check_gradient",
     "compile",

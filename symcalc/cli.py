@@ -46,7 +46,7 @@ def _vars(args: argparse.Namespace) -> list[str] | None:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from .parsing import parse
+    from .parse import parse
 
     expr = parse(args.expr, _vars(args))
     if args.format == "latex":
@@ -72,7 +72,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from ._derivative import derivative, implicit_derivative
+    from .derive.derivative import derivative, implicit_derivative
 
     variables = _vars(args)
     var = variables[0] if variables else None
@@ -101,21 +101,21 @@ def _render(result: object, fmt: str) -> str:
 
 
 def _cmd_gradient(args: argparse.Namespace) -> int:
-    from .multivariable import gradient
+    from .derive.multivariable import gradient
 
     print_output(_render(gradient(args.expr, _vars(args), detail=args.detail), args.format))
     return 0
 
 
 def _cmd_hessian(args: argparse.Namespace) -> int:
-    from .multivariable import hessian
+    from .derive.multivariable import hessian
 
     print_output(_render(hessian(args.expr, _vars(args), detail=args.detail), args.format))
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_gradient
+    from .teach.check import check_gradient
 
     result = check_gradient(args.expr, args.claim, _vars(args))
     print_output(_render(result, args.format))
@@ -123,14 +123,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_critical(args: argparse.Namespace) -> int:
-    from .critical import critical_points
+    from .derive.critical import critical_points
 
     print_output(_render(critical_points(args.expr, _vars(args), timeout=args.timeout), args.format))
     return 0
 
 
 def _cmd_lagrange(args: argparse.Namespace) -> int:
-    from .critical import lagrange
+    from .derive.critical import lagrange
 
     print_output(
         _render(lagrange(args.expr, args.constraint, _vars(args), timeout=args.timeout), args.format)
@@ -146,7 +146,7 @@ def _floats(text: str) -> list[float]:
 
 
 def _cmd_descend(args: argparse.Namespace) -> int:
-    from ._descend import minimize
+    from .numeric.minimize import minimize
 
     res = minimize(
         args.expr,
@@ -179,7 +179,7 @@ def _cmd_descend(args: argparse.Namespace) -> int:
 
 
 def _cmd_backprop(args: argparse.Namespace) -> int:
-    from ._backprop import backprop
+    from .teach.backprop import backprop
 
     trace = backprop(args.expr, args.at, args.wrt)
     if args.dot:

@@ -53,7 +53,7 @@ def contour_paths(
     save: str | Path | None = None,
 ) -> Any:
     """Contours of f(x, y) with one line per descent path (``{label: (k, 2) array of iterates}``)."""
-    from ._compile import compile
+    from .numeric.compile import compile
 
     fn = compile(expr, variables, on_domain_error="ignore")
     if fn.n != 2:
@@ -100,7 +100,7 @@ def tangent_line(
     expr: Any, at: float, *, var: Any = None, width: float = 2.0, save: str | Path | None = None
 ) -> Any:
     """f(x) with its tangent line at ``x = at``."""
-    from ._compile import compile
+    from .numeric.compile import compile
 
     fn = compile(expr, [var] if var else None, on_domain_error="ignore")
     if fn.n != 1:

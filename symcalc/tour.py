@@ -8,7 +8,7 @@ import sympy
 from rich.console import Console
 from rich.panel import Panel
 
-from .parsing import parse
+from .parse import parse
 
 LOSS_LATEX = r"(w x + b - y)^2 + \frac{1}{2} \lambda w^2"
 
@@ -37,8 +37,8 @@ def _parsing(console: Console) -> None:
 
 
 def _derive(console: Console) -> None:
-    from ._derivative import derivative
-    from ._verify import check_trace
+    from .derive.derivative import derivative
+    from .derive.verify import check_trace
 
     console.rule("2. Derive with steps, every step checked")
     d = derivative("x^2 sin(x)", detail="standard")
@@ -55,11 +55,11 @@ def _derive(console: Console) -> None:
 def _pipeline(console: Console, out: Path) -> None:
     import numpy as np
 
-    from ._compile import compile
-    from ._descend import minimize
-    from .check import check_gradient
-    from .critical import critical_points
-    from .multivariable import gradient
+    from .derive.critical import critical_points
+    from .derive.multivariable import gradient
+    from .numeric.compile import compile
+    from .numeric.minimize import minimize
+    from .teach.check import check_gradient
 
     loss = "(1-x)^2 + 100*(y-x^2)^2"
     console.rule("4. The gradient of a loss (Rosenbrock), and its critical points")

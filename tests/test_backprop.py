@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from strategies import a, expressions, x, y
 
 import symcalc as sc
-from symcalc._backprop import examples
+from symcalc.teach.backprop import examples
 
 FIXED = [
     "x*y + sin(x*y)",  # a shared subexpression: the node x*y has two users

@@ -142,7 +142,7 @@ def _allocate(n: int) -> int:
 
 
 def test_memory_limit_per_problem() -> None:
-    from symcalc._bounded import run_bounded
+    from symcalc.bounded import run_bounded
 
     with pytest.raises(MemoryError):
         run_bounded(

@@ -11,7 +11,7 @@ import sympy
 from data.multivariable_cases import CASES
 
 import symcalc as sc
-from symcalc._compile import _Kernel
+from symcalc.numeric.compile import _Kernel
 
 RNG = np.random.default_rng(42)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from symcalc.optimize import minimize as minimize_callables
 
 import symcalc as sc
-from symcalc.optimize import minimize as minimize_callables
 
 # (name, f, x0, minimiser, {method: (lr, max_iter)})
 FUNCTIONS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
+from symcalc.regression import linear_regression, mse_expression
 
 import symcalc as sc
-from symcalc.regression import linear_regression, mse_expression
 
 
 @pytest.fixture

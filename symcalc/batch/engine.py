@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._bounded import TimedOut, run_bounded
-from .errors import SymcalcError
+from ..bounded import TimedOut, run_bounded
+from ..errors import SymcalcError
 
 __all__ = ["BatchReport", "grade", "load_problems", "load_submissions", "run_batch", "solve_job"]
 

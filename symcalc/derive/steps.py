@@ -293,7 +293,7 @@ class Step:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of this step and its sub-steps."""
-        from .render import step_to_dict
+        from ..render import step_to_dict
 
         return step_to_dict(self)
 
@@ -349,25 +349,25 @@ class Derivation:
 
     def to_text(self) -> str:
         """The worked solution as numbered plain text, indented by depth."""
-        from .render import derivation_to_text
+        from ..render import derivation_to_text
 
         return derivation_to_text(self)
 
     def to_markdown(self) -> str:
         """The worked solution as Markdown with ``$...$`` LaTeX (renders on GitHub and in Jupyter)."""
-        from .render import derivation_to_markdown
+        from ..render import derivation_to_markdown
 
         return derivation_to_markdown(self)
 
     def to_latex(self) -> str:
         """The worked solution as a LaTeX document fragment (needs ``amsmath``)."""
-        from .render import derivation_to_latex
+        from ..render import derivation_to_latex
 
         return derivation_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (schema in ``docs/schema.md``), keeping every node of the trace."""
-        from .render import derivation_to_dict
+        from ..render import derivation_to_dict
 
         return derivation_to_dict(self)
 
@@ -375,7 +375,7 @@ class Derivation:
         return self.to_markdown()
 
     def _repr_latex_(self) -> str:
-        from .render import _answer_lhs_latex
+        from ..render.derivation import _answer_lhs_latex
 
         return f"$${_answer_lhs_latex(self)} = {sympy.latex(self.result)}$$"
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .errors import SymcalcError, UnsupportedError
-from .functions import relu, sigmoid, softplus
-from .parsing import Source, parse
+from ..errors import SymcalcError, UnsupportedError
+from ..functions import relu, sigmoid, softplus
+from ..parse import Source, parse
 
 __all__ = [
     "BackpropTrace",
@@ -139,7 +139,7 @@ class ComputationalGraph:
         save: Any = None,
     ) -> Any:
         """A matplotlib Figure of the graph, layered by depth (extra ``plot``)."""
-        from .plotting import _figure, _save
+        from ..plotting import _figure, _save
 
         depth: dict[int, int] = {}
         for n in self.nodes:
@@ -185,7 +185,7 @@ def _local_texts(e: sympy.Expr, names: Sequence[str]) -> tuple[str, ...]:
         a, b = names
         return (f"{b}*{a}^({b}-1)", f"{a}^{b}*ln({a})")
     rule = _UNARY[type(e)][0]
-    from .steps import CATALOGUE
+    from ..derive.steps import CATALOGUE
 
     return (CATALOGUE[rule].formula_text.split("=", 1)[1].strip().replace("x", names[0]),)
 
@@ -198,7 +198,7 @@ def graph(expr: Source, variables: Sequence[str | sympy.Symbol] | None = None) -
         >>> [n.op for n in g.nodes]
         ['input', 'input', 'mul', 'sin', 'add']
     """
-    from .multivariable import resolve_variables
+    from ..variables import resolve_variables
 
     e = parse(expr)
     if e.has(sympy.Sum):
@@ -322,22 +322,22 @@ class BackpropTrace:
         return self.max_rel_error <= 1e-12
 
     def to_text(self) -> str:
-        from .render import backprop_to_text
+        from ..render import backprop_to_text
 
         return backprop_to_text(self)
 
     def to_markdown(self) -> str:
-        from .render import backprop_to_markdown
+        from ..render import backprop_to_markdown
 
         return backprop_to_markdown(self)
 
     def to_latex(self) -> str:
-        from .render import backprop_to_latex
+        from ..render import backprop_to_latex
 
         return backprop_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import backprop_to_dict
+        from ..render import backprop_to_dict
 
         return backprop_to_dict(self)
 
@@ -376,7 +376,7 @@ def backprop(
     ``at`` gives a value for every symbol (``{"w": 0.5, ...}`` or ``"w=0.5,b=0.1"``); ``wrt`` the symbols to
     differentiate by (default: all of them).
     """
-    from ._compile import compile as compile_
+    from ..numeric.compile import compile as compile_
 
     at_values = _resolve_at(at)
     e = parse(expr)
@@ -384,7 +384,7 @@ def backprop(
     missing = [n for n in names if n not in at_values]
     if missing:
         raise SymcalcError(f"no value given for {', '.join(missing)} (every symbol needs one in --at)")
-    from ._derivative import natural_order
+    from ..variables import natural_order
 
     allsyms = natural_order(s for s in e.free_symbols if isinstance(s, sympy.Symbol))
     g = graph(e, allsyms)
@@ -428,7 +428,7 @@ def backprop(
     index = {x: k for k, x in enumerate(g.variables)}
     grad = np.array([adjoints.get(index[x], 0.0) for x in targets])
     point = {s: sympy.Float(at_values[s.name], 30) for s in allsyms}
-    from .functions import lower
+    from ..functions import lower
 
     symbolic = np.array([float(lower(sympy.diff(e, x)).evalf(30, subs=point)) for x in targets])
     fn = compile_(e, allsyms, on_domain_error="ignore")

@@ -31,10 +31,11 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .errors import SymcalcError
-from .functions import lower
-from .multivariable import Variables, _symengine_ok, bulk_diff, resolve_variables
-from .parsing import Source, parse
+from ..derive.multivariable import _symengine_ok, bulk_diff
+from ..errors import SymcalcError
+from ..functions import lower
+from ..parse import Source, parse
+from ..variables import Variables, resolve_variables
 
 __all__ = ["CompiledFunction", "DomainWarning", "compile"]
 
@@ -195,7 +196,7 @@ class CompiledFunction:
 
 
 class DataFunction(CompiledFunction):
-    """A compiled objective over data: sums over the data run as vectorised NumPy (see :mod:`symcalc._data`).
+    """A compiled objective over data: sums over the data run as vectorised NumPy (see :mod:`symcalc.numeric.data`).
 
     Points are evaluated one at a time (a batch is a loop over its rows); the Hessian is compiled on first use.
     """
@@ -203,7 +204,7 @@ class DataFunction(CompiledFunction):
     def __init__(
         self, expr: sympy.Expr, variables: Sequence[sympy.Symbol], data: Any, *, on_domain_error: str = "warn"
     ) -> None:
-        from ._data import lower_data
+        from .data import lower_data
 
         self._setup(expr, variables, on_domain_error)
         self.data = data
@@ -218,7 +219,7 @@ class DataFunction(CompiledFunction):
 
     @cached_property
     def _h(self) -> list[Callable[[np.ndarray], float]]:
-        from ._data import lower_data
+        from .data import lower_data
 
         return [lower_data(h, self.variables, self.data) for h in self.hessian_expr]
 
@@ -284,7 +285,7 @@ def compile(  # noqa: A001 - symcalc.compile is the public name (DESIGN.md)
 
 
 def _non_index_symbols(e: sympy.Expr) -> list[sympy.Symbol]:
-    from ._derivative import natural_order
+    from ..variables import natural_order
 
     bound = {lim[0] for s in e.atoms(sympy.Sum) for lim in s.limits}
     return natural_order(

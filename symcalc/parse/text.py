@@ -1,7 +1,7 @@
 """The plain-text parser: a Lark grammar for what a student types, built straight into SymPy objects.
 
 Nothing here calls ``eval``, ``sympify`` or ``parse_expr``: the grammar accepts numbers, names, operators,
-brackets and whitelisted functions, and every node is built by :mod:`symcalc._build`.
+brackets and whitelisted functions, and every node is built by :mod:`symcalc.parse.build`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sympy
 from lark import Lark, Token, Transformer_NonRecursive, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import _build as B
-from .errors import LimitError, ParseError, SymcalcError
+from ..errors import LimitError, ParseError, SymcalcError
+from . import build as B
 
 ABS_OPEN, ABS_CLOSE = "\ue000", "\ue001"  # stand-ins for | bars, one character each so positions hold
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from .errors import LimitError, ParseError
-from .functions import logsumexp, relu, sigmoid, softplus
+from ..errors import LimitError, ParseError
+from ..functions import logsumexp, relu, sigmoid, softplus
+from ..variables import UNICODE_GREEK, real_symbol
 
 #: Longest plain-text input accepted, in characters (a typed 100-variable Rosenbrock is about 3,500; 10,000 parse in about 0.5 s).
 MAX_INPUT_LENGTH = 10000
@@ -37,21 +38,6 @@ PYTHON_KEYWORDS = frozenset(
     "compile open getattr setattr globals locals vars".split()
 )
 
-GREEK = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi omicron rho "
-    "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-).split()
-UNICODE_GREEK = dict(
-    zip(
-        "αβγδεζηθικλμνξοπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ",
-        (
-            "alpha beta gamma delta epsilon zeta eta theta iota kappa lamda mu nu xi omicron pi rho sigma tau upsilon "
-            "phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-        ).split(),
-        strict=True,
-    )
-)
-
 
 @dataclass(frozen=True)
 class Conventions:
@@ -61,11 +47,6 @@ class Conventions:
 
     def is_declared(self, name: str) -> bool:
         return name in self.variables
-
-
-def real_symbol(name: str) -> sympy.Symbol:
-    """Every symbol symcalc creates is real."""
-    return sympy.Symbol(name, real=True)
 
 
 def name_to_atom(name: str, conv: Conventions) -> sympy.Expr:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import OptimizationError
+from ..errors import OptimizationError
 
 __all__ = [
     "METHODS",

@@ -7,7 +7,7 @@ latex2sympy2_extended returns unevaluated trees and misreads several things SymP
    leading ``\\frac{d}{dx}`` itself, and rewrites ``\\operatorname{name}`` and the hyperbolic commands into a
    form the converter reads as a named function;
 2. the converter builds a tree;
-3. the rebuild walks that tree and rebuilds every node with evaluation on, through :mod:`symcalc._build`
+3. the rebuild walks that tree and rebuilds every node with evaluation on, through :mod:`symcalc.parse.build`
    (real symbols, the function whitelist, the limits on exact numbers), refusing anything else.
 """
 
@@ -21,8 +21,9 @@ from typing import Any
 import sympy
 from sympy.core.function import AppliedUndef
 
-from . import _build as B
-from .errors import LimitError, ParseError, UnsupportedError
+from ..errors import LimitError, ParseError, UnsupportedError
+from ..variables import GREEK
+from . import build as B
 
 #: LaTeX commands the pre-pass lets through (besides Greek letters and the function names in FUNCTIONS).
 _COMMANDS = frozenset(
@@ -30,7 +31,7 @@ _COMMANDS = frozenset(
     "text rm max min pi arcsin arccos arctan arccot arcsec arccsc sin cos tan cot sec csc sinh cosh tanh "
     "coth sech csch arsinh arcosh artanh arcsinh arccosh arctanh arccoth arcsech arccsch sigma cdotp "
     "quad qquad displaystyle textstyle bigl bigr Bigl Bigr big Big mathit".split()
-) | frozenset(B.GREEK)
+) | frozenset(GREEK)
 _SPACING = re.compile(r"\\[,;:! ]")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 _NAMED = re.compile(r"\\(?:operatorname|mathrm|text|rm|mathit)\s*\{\s*([A-Za-z]+)\s*\}")
@@ -364,7 +365,7 @@ class _Reader:
             return B.call(name, args, source=self.source)
         if name in UNDEFINED_FUNCTION_NAMES:
             return sympy.Function(name, real=True)(*args)
-        if len(args) == 1 and (len(name) == 1 or name in B.GREEK):
+        if len(args) == 1 and (len(name) == 1 or name in GREEK):
             return self.symbol(name) * args[0]
         raise ParseError(f"unknown function '{name}'", self.source, None)
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .errors import OptimizationError
+from ..errors import OptimizationError
 
 __all__ = ["RegressionFit", "linear_regression", "mse_expression"]
 
@@ -54,7 +54,7 @@ class RegressionFit:
 
     def gradient_trace(self, k: int = 0) -> Any:
         """The worked derivative of the MSE by parameter ``k`` (the sum rule over the data, then the chain rule)."""
-        from ._derivative import derivative
+        from ..derive.derivative import derivative
 
         return derivative(self.expression, self.parameters[k])
 

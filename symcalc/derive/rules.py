@@ -1,6 +1,6 @@
 r"""The rule engine: one small function per rule, chosen by the expression's type.
 
-:func:`derive` plans nothing and evaluates as it goes: each rule function returns a :class:`~symcalc.steps.Step`
+:func:`derive` plans nothing and evaluates as it goes: each rule function returns a :class:`~symcalc.derive.steps.Step`
 whose ``result`` is the derivative of its ``expr``, built from the steps of its parts. The dispatch table
 :data:`UNARY_RULES` holds, for each function of one argument, its rule id and the textbook form of its derivative.
 Where no rule applies, the step is SymPy's own derivative, labelled as such (rule ``"sympy"``): never a
@@ -23,8 +23,8 @@ import sympy
 from sympy import Abs, Mul, Pow, S, cos, cot, csc, log, sec, sin, sqrt, tan
 from sympy.core.function import AppliedUndef
 
-from .errors import LimitError
-from .functions import relu, sigmoid, softplus
+from ..errors import LimitError
+from ..functions import relu, sigmoid, softplus
 from .steps import Step
 
 __all__ = ["UNARY_RULES", "derive"]

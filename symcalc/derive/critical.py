@@ -1,4 +1,4 @@
-r"""Critical points and their classification, with a worked trace; constrained extrema by Lagrange multipliers.
+r"""Critical points and their classification, with a worked trace.
 
 ``critical_points`` solves grad f = 0 symbolically within a time budget, and always also searches numerically
 (Newton's method on the gradient with the compiled Hessian, from a grid and random starts, deduplicated and
@@ -25,20 +25,18 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ._bounded import TimedOut, run_bounded
-from .errors import LimitError, SymcalcError
-from .functions import lower
-from .multivariable import Variables, gradient, resolve_variables
-from .parsing import Source, parse, parse_equation
+from ..bounded import TimedOut, run_bounded
+from ..errors import LimitError, SymcalcError
+from ..functions import lower
+from ..parse import Source, parse
+from ..variables import Variables, resolve_variables
+from .multivariable import gradient
 
 __all__ = [
     "CriticalPoint",
     "CriticalPoints",
     "Family",
-    "LagrangePoint",
-    "LagrangeResult",
     "critical_points",
-    "lagrange",
 ]
 
 KINDS = ("local minimum", "local maximum", "saddle point", "neither", "inconclusive")
@@ -128,22 +126,22 @@ class CriticalPoints:
         return self.points[i]
 
     def to_text(self) -> str:
-        from .render import critical_to_text
+        from ..render import critical_to_text
 
         return critical_to_text(self)
 
     def to_markdown(self) -> str:
-        from .render import critical_to_markdown
+        from ..render import critical_to_markdown
 
         return critical_to_markdown(self)
 
     def to_latex(self) -> str:
-        from .render import critical_to_latex
+        from ..render import critical_to_latex
 
         return critical_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import critical_to_dict
+        from ..render import critical_to_dict
 
         return critical_to_dict(self)
 
@@ -398,7 +396,7 @@ def critical_points(
         >>> [p.kind for p in critical_points("x^3 - 3*x")]
         ['local maximum', 'local minimum']
     """
-    from ._compile import compile as compile_
+    from ..numeric.compile import compile as compile_
 
     start = time.perf_counter()
     e = parse(expr)
@@ -622,279 +620,10 @@ def _nondifferentiable(e: sympy.Expr, xs: Sequence[sympy.Symbol]) -> list[Nondif
     return out
 
 
-# -- Lagrange multipliers -------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """``symcalc.critical.lagrange`` (and its result types) from before Lagrange multipliers had a module."""
+    if name in ("lagrange", "LagrangeResult", "LagrangePoint"):
+        from . import lagrange as _lagrange_module
 
-
-@dataclass(frozen=True)
-class LagrangePoint:
-    """A stationary point of the Lagrangian: ``.kind`` compares values (the global constrained maximum or
-    minimum), ``.local`` is what the bordered Hessian says there, with ``.reason``."""
-
-    point: dict[sympy.Symbol, sympy.Expr]
-    value: sympy.Expr
-    multipliers: tuple[sympy.Expr, ...]
-    kind: str
-    local: str = "inconclusive"
-    reason: str = ""
-
-    @property
-    def coords(self) -> tuple[sympy.Expr, ...]:
-        return tuple(self.point.values())
-
-
-@dataclass(frozen=True)
-class LagrangeResult:
-    """Constrained extrema: ``.points`` (each with ``.multipliers`` and a kind), ``.maximum``, ``.minimum``
-    (the best points, or None with the reason in ``.notes``)."""
-
-    objective: sympy.Expr
-    constraints: tuple[sympy.Expr, ...]
-    variables: tuple[sympy.Symbol, ...]
-    lagrangian: sympy.Expr
-    points: tuple[LagrangePoint, ...]
-    maximum: tuple[LagrangePoint, ...] | None
-    minimum: tuple[LagrangePoint, ...] | None
-    notes: tuple[str, ...]
-    lines: tuple[tuple[str, Any], ...] = ()
-
-    def __iter__(self) -> Iterator[LagrangePoint]:
-        return iter(self.points)
-
-    def to_text(self) -> str:
-        from .render import lagrange_to_text
-
-        return lagrange_to_text(self)
-
-    def to_markdown(self) -> str:
-        return "```text\n" + self.to_text() + "\n```\n"
-
-    def to_latex(self) -> str:
-        return "\\begin{verbatim}\n" + self.to_text() + "\n\\end{verbatim}\n"
-
-    def to_dict(self) -> dict[str, Any]:
-        from .render import lagrange_to_dict
-
-        return lagrange_to_dict(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-
-def _constraint(c: Source) -> sympy.Expr:
-    eq = parse_equation(c)
-    return eq.lhs - eq.rhs
-
-
-def lagrange(
-    objective: Source,
-    constraints: Sequence[Source] | Source,
-    variables: Variables = None,
-    *,
-    timeout: float = 5.0,
-) -> LagrangeResult:
-    """Extrema of f under equality constraints g_i = 0: stationary points of L = f - sum(lambda_i g_i).
-
-    Which stationary point is the constrained maximum and which the minimum is decided by comparing values;
-    where f takes larger (smaller) values far out on an unbounded constraint set, the maximum (minimum) does
-    not exist, and ``.notes`` says so.
-
-    Example:
-        >>> r = lagrange("x*y", ["x + y = 10"], ["x", "y"])
-        >>> [p.coords for p in r.maximum], r.minimum
-        ([(5, 5)], None)
-    """
-    f = parse(objective)
-    items = [constraints] if isinstance(constraints, str | sympy.Basic) else list(constraints)
-    gs = [_constraint(c) for c in items]
-    xs = resolve_variables([f, *gs], variables)
-    lams = [sympy.Symbol(f"lambda_{i + 1}" if len(gs) > 1 else "lambda", real=True) for i in range(len(gs))]
-    L = f - sum(lam * g for lam, g in zip(lams, gs, strict=True))
-    unknowns = [*xs, *lams]
-    system = [sympy.diff(L, v) for v in xs] + gs
-    lines: list[tuple[str, Any]] = [("the Lagrangian", L), ("its stationary system", system)]
-    try:
-        sols = run_bounded(_solve_dicts, (system, unknowns), timeout)
-        method = "symbolic"
-    except (TimedOut, NotImplementedError, TypeError, ValueError):
-        sols, method = [], "numeric"
-    found: list[dict[sympy.Symbol, sympy.Expr]] = []
-    for s in sols:
-        if set(s) >= set(unknowns) and all(_is_real_number(s[v]) for v in unknowns):
-            found.append({v: _to_real(s[v]) for v in unknowns})
-    found += _numeric_lagrange(system, unknowns, found)
-    points = []
-    for s in found:
-        pt = {x: s[x] for x in xs}
-        exact = all(not v.has(sympy.Float) for v in pt.values())
-        value = f.subs(pt)
-        value = sympy.simplify(value) if exact and sympy.count_ops(value) <= 60 else value.evalf(15)
-        local, reason = _bordered_hessian(L, gs, xs, lams, s)
-        points.append(LagrangePoint(pt, value, tuple(s[lam] for lam in lams), "neither", local, reason))
-    lines.append((f"stationary points ({method})", [p.coords for p in points]))
-    notes: list[str] = []
-    maximum = minimum = None
-    if points:
-        values = [float(p.value) for p in points]
-        hi, lo = max(values), min(values)
-        far_hi, far_lo = _far_values(f, gs, xs)
-        tol = 1e-9 * max(1.0, abs(hi), abs(lo))
-        if far_hi is not None and far_hi > hi + tol:
-            notes.append(
-                f"no maximum: f reaches {far_hi:.4g} far out on the constraint set, above every stationary value"
-            )
-        else:
-            maximum = tuple(p for p, v in zip(points, values, strict=True) if abs(v - hi) <= tol)
-        if far_lo is not None and far_lo < lo - tol:
-            notes.append(
-                f"no minimum: f reaches {far_lo:.4g} far out on the constraint set, below every stationary value"
-            )
-        else:
-            minimum = tuple(p for p, v in zip(points, values, strict=True) if abs(v - lo) <= tol)
-        if maximum and minimum and abs(hi - lo) <= tol:
-            notes.append("f is constant at its stationary points")
-        kinds = {
-            id(p): (
-                "constrained maximum"
-                if maximum and p in maximum
-                else "constrained minimum"
-                if minimum and p in minimum
-                else "neither"
-            )
-            for p in points
-        }
-        points = [
-            LagrangePoint(p.point, p.value, p.multipliers, kinds[id(p)], p.local, p.reason) for p in points
-        ]
-        maximum = tuple(p for p in points if p.kind == "constrained maximum") or None
-        minimum = tuple(p for p in points if p.kind == "constrained minimum") or None
-    else:
-        notes.append("the stationary system has no real solution")
-    return LagrangeResult(
-        f, tuple(gs), tuple(xs), L, tuple(points), maximum, minimum, tuple(notes), tuple(lines)
-    )
-
-
-def _bordered_hessian(
-    L: sympy.Expr,
-    gs: list[sympy.Expr],
-    xs: list[sympy.Symbol],
-    lams: list[sympy.Symbol],
-    at: dict[sympy.Symbol, sympy.Expr],
-) -> tuple[str, str]:
-    """The bordered Hessian test at a stationary point: the signs of its last n - m leading principal minors."""
-    n, m = len(xs), len(gs)
-    subs = {k: sympy.sympify(v).evalf(30) for k, v in at.items()}
-    try:
-        J = np.array(sympy.Matrix(gs).jacobian(xs).evalf(30, subs=subs).tolist(), dtype=float)
-        H = np.array(sympy.hessian(L, xs).evalf(30, subs=subs).tolist(), dtype=float)
-    except (TypeError, ValueError):
-        return "inconclusive", "the bordered Hessian cannot be evaluated here"
-    B = np.block([[np.zeros((m, m)), J], [J.T, H]])
-    orders = list(range(2 * m + 1, n + m + 1))
-    minors = [float(np.linalg.det(B[:k, :k])) for k in orders]
-    if not minors:
-        return "inconclusive", "no free direction along the constraints"
-    scale = max(1.0, float(np.max(np.abs(B))) ** 2)
-    if any(abs(d) <= 1e-10 * scale for d in minors):
-        return (
-            "inconclusive",
-            f"a minor of the bordered Hessian is 0 ({', '.join(f'{d:.4g}' for d in minors)})",
-        )
-    shown = ", ".join(f"{d:.4g}" for d in minors)
-    if all(np.sign(d) == (-1) ** m for d in minors):
-        return "local constrained minimum", f"bordered Hessian minors {shown} all have the sign of (-1)^m"
-    if all(np.sign(d) == (-1) ** (k - m) for k, d in zip(orders, minors, strict=True)):
-        return (
-            "local constrained maximum",
-            f"bordered Hessian minors {shown}: the one of order k has the sign of (-1)^(k-m)",
-        )
-    return "neither", f"bordered Hessian minors {shown} follow neither sign pattern"
-
-
-def _solve_dicts(
-    system: list[sympy.Expr], unknowns: list[sympy.Symbol]
-) -> list[dict[sympy.Symbol, sympy.Expr]]:
-    return [s for s in sympy.solve(system, unknowns, dict=True) if isinstance(s, dict)]
-
-
-def _numeric_lagrange(
-    system: list[sympy.Expr], unknowns: list[sympy.Symbol], known: list[dict[sympy.Symbol, sympy.Expr]]
-) -> list[dict[sympy.Symbol, sympy.Expr]]:
-    """Newton on the stationary system from seeded starts: points the symbolic solve missed."""
-    F = sympy.lambdify(unknowns, system, modules="numpy")
-    J = sympy.lambdify(unknowns, sympy.Matrix(system).jacobian(unknowns), modules="numpy")
-    # the size of each equation's terms, so that a residual is judged relative to them (exp underflow is no root)
-    terms = sympy.lambdify(
-        unknowns, [sympy.Add(*[abs(t) for t in sympy.Add.make_args(eq)]) for eq in system], modules="numpy"
-    )
-    rng = np.random.default_rng(1)
-    found = [np.array([float(s[v]) for v in unknowns]) for s in known]
-    new: list[dict[sympy.Symbol, sympy.Expr]] = []
-    with np.errstate(all="ignore"):
-        for _ in range(120):
-            x = rng.uniform(-6, 6, len(unknowns))
-            for _ in range(50):
-                try:
-                    fx = np.array(F(*x), dtype=float)
-                    jx = np.array(J(*x), dtype=float)
-                    if not (np.all(np.isfinite(fx)) and np.all(np.isfinite(jx))):
-                        break  # LAPACK may not return on non-finite input
-                    x = x - np.linalg.lstsq(jx, fx, rcond=None)[0]
-                except (ValueError, TypeError, ZeroDivisionError, np.linalg.LinAlgError):
-                    break
-                if not np.all(np.isfinite(x)):
-                    break
-            try:
-                residual = np.abs(np.array(F(*x), dtype=float))
-                scale = np.array(terms(*x), dtype=float)
-            except (ValueError, TypeError, ZeroDivisionError):
-                continue
-            near_zero = np.linalg.norm(x) < 1e-6
-            solved = (residual <= 1e-8 * scale) | (residual == 0) | ((scale < 1e-12) & near_zero)
-            if not np.all(np.isfinite(x)) or not np.all(solved):
-                continue
-            if any(np.linalg.norm(x - q) < 1e-6 for q in found):
-                continue
-            found.append(x)
-            new.append({v: _nice(float(c)) for v, c in zip(unknowns, x, strict=True)})
-    return new
-
-
-def _far_values(
-    f: sympy.Expr, gs: list[sympy.Expr], xs: list[sympy.Symbol]
-) -> tuple[float | None, float | None]:
-    """The largest and smallest values of f at points of the constraint set far from the origin (if any)."""
-    if not gs:
-        return None, None
-    G = sympy.lambdify(xs, gs, modules="numpy")
-    JG = sympy.lambdify(xs, sympy.Matrix(gs).jacobian(xs), modules="numpy")
-    Fn = sympy.lambdify(xs, lower(f), modules="numpy")
-    rng = np.random.default_rng(2)
-    values = []
-    with np.errstate(all="ignore"):
-        for radius in (1e2, 1e3):
-            for _ in range(40):
-                x = rng.normal(size=len(xs))
-                x = radius * x / np.linalg.norm(x)
-                for _ in range(30):  # project onto the constraint set (least-change Newton)
-                    try:
-                        gx = np.array(G(*x), dtype=float).reshape(-1)
-                        jx = np.array(JG(*x), dtype=float).reshape(len(gs), len(xs))
-                        if not (np.all(np.isfinite(gx)) and np.all(np.isfinite(jx))):
-                            break
-                        x = x - np.linalg.lstsq(jx, gx, rcond=None)[0]
-                    except (ValueError, TypeError, np.linalg.LinAlgError):
-                        break
-                try:
-                    ok = np.linalg.norm(np.array(G(*x), dtype=float)) < 1e-8 * max(1.0, np.linalg.norm(x))
-                    v = float(Fn(*x))
-                except (ValueError, TypeError, ZeroDivisionError, OverflowError):
-                    continue
-                if ok and np.linalg.norm(x) > radius / 4 and np.isfinite(v):
-                    values.append(v)
-    if not values:
-        return None, None
-    return max(values), min(values)
+        return getattr(_lagrange_module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .errors import SymcalcError
+from ..errors import SymcalcError
 
 __all__ = ["lower_data"]
 

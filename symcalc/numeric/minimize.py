@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ._compile import CompiledFunction, compile
-from .errors import OptimizationError
-from .optimize import OptimizeResult, UpdateRule
-from .optimize import minimize as _minimize
-from .parsing import Source
+from ..errors import OptimizationError
+from ..parse import Source
+from .compile import CompiledFunction, compile
+from .updates import OptimizeResult, UpdateRule
+from .updates import minimize as _minimize
 
 __all__ = ["LearningRate", "Verification", "minimize", "suggest_lr"]
 
@@ -112,8 +112,8 @@ class Verification:
 
 def _verifier(fn: CompiledFunction, timeout: float) -> Callable[[OptimizeResult], Verification]:
     def verify(res: OptimizeResult) -> Verification:
-        from .check import gradcheck
-        from .critical import critical_points
+        from ..derive.critical import critical_points
+        from .gradcheck import gradcheck
 
         x = np.asarray(res.x, dtype=float)
         if not np.all(np.isfinite(x)):

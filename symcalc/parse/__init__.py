@@ -28,12 +28,13 @@ from collections.abc import Iterable
 
 import sympy
 
-from . import _build as B
-from ._latex import parse_latex_tree
-from ._text import parse_text_tree
-from .errors import LimitError, ParseError
+from ..errors import LimitError, ParseError
+from ..variables import to_symbol, to_symbols
+from . import build as B
+from .latex import parse_latex_tree
+from .text import parse_text_tree
 
-__all__ = ["parse", "parse_equation", "parse_latex", "parse_text", "to_symbol", "to_symbols"]
+__all__ = ["Source", "parse", "parse_equation", "parse_latex", "parse_text", "to_symbol", "to_symbols"]
 
 Source = str | sympy.Basic | int | float
 _DEFINITION = re.compile(
@@ -168,25 +169,3 @@ def parse_equation(
     if isinstance(result, sympy.Equality):
         return result
     return sympy.Eq(result, 0, evaluate=False)
-
-
-def to_symbol(var: str | sympy.Symbol) -> sympy.Symbol:
-    """A variable given by name or as a symbol, as the real symbol symcalc uses.
-
-    >>> to_symbol("x").is_real
-    True
-    """
-    if isinstance(var, sympy.Symbol):
-        return var
-    if isinstance(var, str) and re.fullmatch(
-        r"[A-Za-z\u0370-\u03ff][A-Za-z0-9\u0370-\u03ff]*(_[A-Za-z0-9]+)?", var.strip()
-    ):
-        return B.real_symbol(B.UNICODE_GREEK.get(var.strip(), var.strip()))
-    raise ParseError(f"{var!r} is not a variable name", str(var), 0)
-
-
-def to_symbols(variables: Iterable[str | sympy.Symbol] | str) -> list[sympy.Symbol]:
-    """Variables as a list of symbols; a string may list them separated by commas or spaces."""
-    if isinstance(variables, str):
-        variables = [v for v in re.split(r"[,\s]+", variables) if v]
-    return [to_symbol(v) for v in variables]

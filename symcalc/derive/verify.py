@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import sympy
 
-from .functions import lower
+from ..functions import lower
 from .steps import Derivation, Step
 
 __all__ = ["check_step", "check_trace", "equal_at_random_points"]

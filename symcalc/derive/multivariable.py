@@ -3,7 +3,7 @@ the quadratic Taylor model, each with its trace.
 
 The bulk work (``.result``) is done by SymEngine where the expression uses only elementary functions, and by
 SymPy otherwise; each entry is differentiated only by the variables it contains (Rosenbrock's Hessian is
-tridiagonal). Explanations are built on demand: ``.components`` (a :class:`~symcalc.steps.Derivation` per
+tridiagonal). Explanations are built on demand: ``.components`` (a :class:`~symcalc.derive.steps.Derivation` per
 partial derivative) costs nothing until it is read.
 
 Example:
@@ -19,16 +19,17 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import sympy
 
-from ._derivative import derivative, natural_order
-from .errors import SymcalcError
-from .parsing import Source, parse, to_symbol
+from ..errors import SymcalcError
+from ..parse import Source, parse
+from ..variables import Variables, resolve_variables
+from .derivative import derivative
 from .steps import Derivation
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "tangent_plane",
 ]
 
-Variables = Sequence[str | sympy.Symbol] | str | None
 
 #: Functions SymEngine differentiates exactly as SymPy does; anything else goes through SymPy.
 _SYMENGINE_SAFE = (
@@ -71,28 +71,6 @@ _SYMENGINE_SAFE = (
 
 
 # -- variables ------------------------------------------------------------------------------------------
-
-
-def resolve_variables(exprs: Iterable[sympy.Expr], variables: Variables) -> list[sympy.Symbol]:
-    """The variables, matched by name to the symbols in the expressions; by default all, in natural order."""
-    free: dict[str, sympy.Symbol] = {}
-    for e in exprs:
-        for s in e.free_symbols:
-            if isinstance(s, sympy.Symbol):
-                free.setdefault(s.name, s)
-    if variables is None:
-        if not free:
-            raise SymcalcError("the expression has no variables; say which ones with variables=[...]")
-        return natural_order(free.values())
-    if isinstance(variables, str):
-        variables = [v for v in variables.replace(",", " ").split() if v]
-    out = []
-    for v in variables:
-        sym = to_symbol(v)
-        out.append(free.get(sym.name, sym))
-    if len({s.name for s in out}) != len(out):
-        raise SymcalcError("a variable is listed twice")
-    return out
 
 
 # -- bulk differentiation -------------------------------------------------------------------------------
@@ -201,22 +179,22 @@ class Gradient:
         return len(self.variables)
 
     def to_text(self) -> str:
-        from .render import gradient_to_text
+        from ..render import gradient_to_text
 
         return gradient_to_text(self)
 
     def to_markdown(self) -> str:
-        from .render import gradient_to_markdown
+        from ..render import gradient_to_markdown
 
         return gradient_to_markdown(self)
 
     def to_latex(self) -> str:
-        from .render import gradient_to_latex
+        from ..render import gradient_to_latex
 
         return gradient_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import gradient_to_dict
+        from ..render import gradient_to_dict
 
         return gradient_to_dict(self)
 
@@ -247,22 +225,22 @@ class Jacobian:
         )
 
     def to_text(self) -> str:
-        from .render import matrix_result_to_text
+        from ..render import matrix_result_to_text
 
         return matrix_result_to_text("Jacobian", self)
 
     def to_markdown(self) -> str:
-        from .render import matrix_result_to_markdown
+        from ..render import matrix_result_to_markdown
 
         return matrix_result_to_markdown("Jacobian", self)
 
     def to_latex(self) -> str:
-        from .render import matrix_result_to_latex
+        from ..render import matrix_result_to_latex
 
         return matrix_result_to_latex("Jacobian", self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import matrix_result_to_dict
+        from ..render import matrix_result_to_dict
 
         return matrix_result_to_dict("jacobian", self)
 
@@ -300,22 +278,22 @@ class Hessian:
         return bool((self.result - self.result.T).is_zero_matrix)
 
     def to_text(self) -> str:
-        from .render import hessian_to_text
+        from ..render import hessian_to_text
 
         return hessian_to_text(self)
 
     def to_markdown(self) -> str:
-        from .render import hessian_to_markdown
+        from ..render import hessian_to_markdown
 
         return hessian_to_markdown(self)
 
     def to_latex(self) -> str:
-        from .render import matrix_result_to_latex
+        from ..render import matrix_result_to_latex
 
         return matrix_result_to_latex("Hessian", self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import matrix_result_to_dict
+        from ..render import matrix_result_to_dict
 
         return matrix_result_to_dict("hessian", self)
 
@@ -347,22 +325,22 @@ class LocalModel:
     point: dict[sympy.Symbol, sympy.Expr] | None = None
 
     def to_text(self) -> str:
-        from .render import model_to_text
+        from ..render import model_to_text
 
         return model_to_text(self)
 
     def to_markdown(self) -> str:
-        from .render import model_to_markdown
+        from ..render import model_to_markdown
 
         return model_to_markdown(self)
 
     def to_latex(self) -> str:
-        from .render import model_to_latex
+        from ..render import model_to_latex
 
         return model_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
-        from .render import model_to_dict
+        from ..render import model_to_dict
 
         return model_to_dict(self)
 

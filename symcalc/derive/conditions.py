@@ -1,0 +1,178 @@
+"""Where a derivative holds, read as a person reads it, and the kinks where it does not exist.
+
+Example:
+    >>> import sympy
+    >>> from symcalc.derive.conditions import readable_conditions
+    >>> x = sympy.Symbol("x", real=True)
+    >>> readable_conditions([1 - x**2 > 0], x)
+    [Abs(x) < 1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sympy
+from sympy import S
+
+from ..functions import lower, relu
+from ..variables import natural_order
+from .steps import Kink
+
+__all__ = ["MAX_KINKS", "find_kinks", "readable_conditions"]
+
+
+_PERIODIC = (sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc)
+
+
+def readable_conditions(
+    conditions: Iterable[sympy.Basic], x: sympy.Symbol | None = None
+) -> list[sympy.Basic]:
+    """Conditions a person reads: those that always hold dropped; one-variable ones solved and intersected
+    (``1 - x^2 > 0`` -> ``|x| < 1``; ``x > 0`` and ``ln(x) > 0`` -> ``x > 1``; ``x^2 - 4 != 0`` -> ``x != -2``,
+    ``x != 2``); a periodic one such as ``sin(x) != 0`` is kept as stated, never "solved" (SymPy would answer
+    with one period only)."""
+    kept: list[sympy.Basic] = []
+    sets: dict[sympy.Symbol, sympy.Set] = {}
+    for c in conditions:
+        if c is S.true:
+            continue
+        solved = _solve_condition(c)
+        if solved is None:
+            if c not in kept:
+                kept.append(c)
+            continue
+        symbol, region = solved
+        sets[symbol] = sets[symbol].intersect(region) if symbol in sets else region
+    out: list[sympy.Basic] = []
+    for symbol in natural_order(sets):
+        out.extend(_set_to_relations(sets[symbol], symbol))
+    for c in kept:
+        if isinstance(c, sympy.core.relational.Relational) and c.lhs.is_number and not c.rhs.is_number:
+            c = c.reversed
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def _solve_condition(c: sympy.Basic) -> tuple[sympy.Symbol, sympy.Set] | None:
+    if not isinstance(c, sympy.core.relational.Relational):
+        return None
+    symbols = c.free_symbols
+    if len(symbols) != 1 or c.has(*_PERIODIC):
+        return None
+    (s,) = symbols
+    try:
+        if isinstance(c, sympy.Ne):
+            roots = sympy.solveset(c.lhs - c.rhs, s, domain=S.Reals)
+            return (s, S.Reals - roots) if isinstance(roots, sympy.FiniteSet) else None
+        return s, sympy.solve_univariate_inequality(c, s, relational=False)
+    except Exception:  # noqa: BLE001 - a condition SymPy cannot solve is kept as stated
+        return None
+
+
+def _set_to_relations(region: sympy.Set, s: sympy.Symbol) -> list[sympy.Basic]:
+    if region == S.Reals:
+        return []
+    if region is S.EmptySet:
+        return [S.false]
+    if isinstance(region, sympy.Interval):
+        lo, hi = region.start, region.end
+        if lo.is_finite and hi.is_finite and lo == -hi and region.left_open == region.right_open:
+            return [sympy.Abs(s) < hi if region.left_open else sympy.Abs(s) <= hi]
+        if lo == -S.Infinity:
+            return [s < hi if region.right_open else s <= hi]
+        if hi == S.Infinity:
+            return [s > lo if region.left_open else s >= lo]
+        return [region.as_relational(s)]
+    if (
+        isinstance(region, sympy.Complement)
+        and region.args[0] == S.Reals
+        and isinstance(region.args[1], sympy.FiniteSet)
+    ):
+        return [sympy.Ne(s, p) for p in sorted(region.args[1], key=float)]
+    if isinstance(region, sympy.Union) and all(isinstance(p, sympy.Interval) for p in region.args):
+        parts = list(region.args)
+        if len(parts) == 2 and parts[0].start == -S.Infinity and parts[1].end == S.Infinity:
+            a, b = parts[0].end, parts[1].start
+            if a == b:
+                return [sympy.Ne(s, a)]
+            if a == -b and parts[0].right_open and parts[1].left_open:
+                return [sympy.Abs(s) > b]
+        points = [p.end for p in parts[:-1]]
+        if (
+            all(
+                p.end == q.start and p.right_open and q.left_open
+                for p, q in zip(parts, parts[1:], strict=False)
+            )
+            and parts[0].start == -S.Infinity
+            and parts[-1].end == S.Infinity
+        ):
+            return [sympy.Ne(s, p) for p in points]
+    try:
+        return [region.as_relational(s)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+# -- kinks ----------------------------------------------------------------------------------------------
+
+#: At most this many kink points are examined.
+MAX_KINKS = 6
+
+
+def _kink_arguments(e: sympy.Expr) -> list[tuple[sympy.Expr, str]]:
+    out: list[tuple[sympy.Expr, str]] = []
+    for node in sympy.preorder_traversal(e):
+        if isinstance(node, sympy.Abs | sympy.sign):
+            out.append((node.args[0], "abs"))
+        elif isinstance(node, relu):
+            out.append((node.args[0], "relu"))
+        elif isinstance(node, sympy.Heaviside):
+            out.append((node.args[0], "step"))
+        elif isinstance(node, sympy.Max | sympy.Min) and len(node.args) == 2:
+            out.append((node.args[0] - node.args[1], "max"))
+    return out
+
+
+def find_kinks(e: sympy.Expr, x: sympy.Symbol, derivative_expr: sympy.Expr) -> list:  # type: ignore[type-arg]
+    """Points where f is not differentiable in x (|u| = 0, relu, max ties): the one-sided derivatives there."""
+    from .steps import Kink
+
+    if e.free_symbols - {x}:
+        return []
+    found: list[Kink] = []
+    seen: set[sympy.Expr] = set()
+    for arg, kind in _kink_arguments(e):
+        if not arg.has(x):
+            continue
+        try:
+            roots = sympy.solveset(arg, x, domain=sympy.S.Reals)
+        except Exception:  # noqa: BLE001 - a kink SymPy cannot locate is not reported
+            continue
+        if not isinstance(roots, sympy.FiniteSet):
+            continue
+        for p in roots:
+            if p in seen or len(found) >= MAX_KINKS or not p.is_real:
+                continue
+            seen.add(p)
+            left, right = _one_sided(derivative_expr, x, p)
+            if left is None or right is None or left == right:
+                continue
+            framework = sympy.S.Zero if kind in ("relu", "abs") else None
+            found.append(Kink(p, left, right, framework))
+    return found
+
+
+def _one_sided(d: sympy.Expr, x: sympy.Symbol, p: sympy.Expr) -> tuple[sympy.Expr | None, sympy.Expr | None]:
+    low = lower(d).replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+    out = []
+    for eps in (-sympy.Rational(1, 10**9), sympy.Rational(1, 10**9)):
+        try:
+            v = complex(low.evalf(30, subs={x: p + eps}))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None, None
+        if v != v or abs(v.imag) > 1e-9:
+            return None, None
+        out.append(sympy.nsimplify(round(v.real, 6), rational=True))
+    return out[0], out[1]

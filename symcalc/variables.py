@@ -1,0 +1,122 @@
+"""Variables: the real symbols symcalc uses, how a name becomes one, and the order a person reads them in.
+
+The ground floor: used by parsing, derivation, compiling and teaching alike, importing none of them.
+
+Example:
+    >>> from symcalc.variables import natural_order, to_symbols
+    >>> natural_order(to_symbols("x10 x2 x1"))
+    [x1, x2, x10]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import sympy
+
+from .errors import ParseError, SymcalcError
+
+__all__ = [
+    "GREEK",
+    "UNICODE_GREEK",
+    "Variables",
+    "natural_order",
+    "real_symbol",
+    "resolve_var",
+    "resolve_variables",
+    "to_symbol",
+    "to_symbols",
+]
+
+#: Variables as a caller gives them: names or symbols, a list or one string ("x, y"); None for all of them.
+Variables = Sequence[str | sympy.Symbol] | str | None
+
+GREEK = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi omicron rho "
+    "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
+).split()
+UNICODE_GREEK = dict(
+    zip(
+        "αβγδεζηθικλμνξοπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ",
+        (
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lamda mu nu xi omicron pi rho sigma tau upsilon "
+            "phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
+        ).split(),
+        strict=True,
+    )
+)
+
+
+def real_symbol(name: str) -> sympy.Symbol:
+    """Every symbol symcalc creates is real."""
+    return sympy.Symbol(name, real=True)
+
+
+def to_symbol(var: str | sympy.Symbol) -> sympy.Symbol:
+    """A variable given by name or as a symbol, as the real symbol symcalc uses.
+
+    >>> to_symbol("x").is_real
+    True
+    """
+    if isinstance(var, sympy.Symbol):
+        return var
+    if isinstance(var, str) and re.fullmatch(
+        r"[A-Za-z\u0370-\u03ff][A-Za-z0-9\u0370-\u03ff]*(_[A-Za-z0-9]+)?", var.strip()
+    ):
+        return real_symbol(UNICODE_GREEK.get(var.strip(), var.strip()))
+    raise ParseError(f"{var!r} is not a variable name", str(var), 0)
+
+
+def to_symbols(variables: Iterable[str | sympy.Symbol] | str) -> list[sympy.Symbol]:
+    """Variables as a list of symbols; a string may list them separated by commas or spaces."""
+    if isinstance(variables, str):
+        variables = [v for v in re.split(r"[,\s]+", variables) if v]
+    return [to_symbol(v) for v in variables]
+
+
+def natural_order(symbols: Iterable[sympy.Symbol]) -> list[sympy.Symbol]:
+    """Symbols sorted as a person would: ``x, y, z``; ``x1, x2, ..., x10`` (not ``x1, x10, x2``)."""
+
+    def key(s: sympy.Symbol) -> tuple:
+        return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s.name))
+
+    return sorted(symbols, key=key)
+
+
+def resolve_var(expr: sympy.Expr, var: str | sympy.Symbol | None) -> sympy.Symbol:
+    if var is not None:
+        wanted = to_symbol(var)
+        for s in expr.free_symbols:
+            if isinstance(s, sympy.Symbol) and s.name == wanted.name:
+                return s
+        return wanted
+    symbols = natural_order(s for s in expr.free_symbols if isinstance(s, sympy.Symbol))
+    if len(symbols) == 1:
+        return symbols[0]
+    if not symbols:
+        return sympy.Symbol("x", real=True)
+    names = ", ".join(s.name for s in symbols)
+    raise SymcalcError(f"the expression has several variables ({names}); say which one to differentiate by")
+
+
+def resolve_variables(exprs: Iterable[sympy.Expr], variables: Variables) -> list[sympy.Symbol]:
+    """The variables, matched by name to the symbols in the expressions; by default all, in natural order."""
+    free: dict[str, sympy.Symbol] = {}
+    for e in exprs:
+        for s in e.free_symbols:
+            if isinstance(s, sympy.Symbol):
+                free.setdefault(s.name, s)
+    if variables is None:
+        if not free:
+            raise SymcalcError("the expression has no variables; say which ones with variables=[...]")
+        return natural_order(free.values())
+    if isinstance(variables, str):
+        variables = [v for v in variables.replace(",", " ").split() if v]
+    out = []
+    for v in variables:
+        sym = to_symbol(v)
+        out.append(free.get(sym.name, sym))
+    if len({s.name for s in out}) != len(out):
+        raise SymcalcError("a variable is listed twice")
+    return out
