@@ -5,7 +5,8 @@ Build: ``sphinx-build -W --keep-going -b html docs docs/_build/html`` (``pip ins
 Two pages are generated here, at configuration time, from the code itself so that they never drift:
 ``_generated/rules.md`` from :data:`symcalc.CATALOGUE` and ``_generated/cli.md`` from
 ``symcalc.cli.build_parser()``. They are included by ``rules.md`` and ``cli.md`` and are not committed
-(``docs/.gitignore``). Nothing is fetched over the network and no notebook is executed.
+(``docs/.gitignore``). The learning-path notebooks are copied from ``../notebooks`` to ``notebooks/`` (not
+committed either) and executed by myst-nb. Nothing is fetched over the network.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ version = release
 # -- general ---------------------------------------------------------------------------------------------
 
 extensions = [
-    "myst_parser",
+    "myst_nb",  # MyST Markdown (it brings myst_parser) and the executed notebooks of the learning path
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
 ]
-source_suffix = {".md": "markdown"}
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 # _generated/ holds fragments that rules.md and cli.md include; they are not pages of their own.
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
@@ -47,6 +48,16 @@ nitpicky = False
 # Keep "--option" and "quotes" as typed: they are meant to be copied into a shell.
 smartquotes = False
 # Offline: no intersphinx, no remote images, nothing downloaded during the build.
+
+# The learning path: the notebooks in ../notebooks are copied to notebooks/ (not committed) and executed by
+# myst-nb on every build, so the course on the site shows what the code does today.
+nb_execution_mode = "force"
+nb_execution_timeout = 180
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
+# widgets have no static rendering on the site; the text beside them says what they do
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 
 # MyST: $...$ and $$...$$ maths, ::: fences, definition lists; anchors for ## and ### headings.
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
@@ -203,5 +214,15 @@ def cli_markdown() -> str:
     return "\n".join(lines)
 
 
+def copy_notebooks() -> list[str]:
+    """Copy the learning-path notebooks into ``docs/notebooks/`` (only those that changed); return their names."""
+    names = []
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        _write_if_changed(DOCS / "notebooks" / source.name, source.read_text(encoding="utf-8"))
+        names.append(source.stem)
+    return names
+
+
+copy_notebooks()
 _write_if_changed(GENERATED / "rules.md", rules_markdown())
 _write_if_changed(GENERATED / "cli.md", cli_markdown())

@@ -15,8 +15,28 @@ import sys as _sys
 from importlib import import_module as _import_module
 
 from .derive.critical import CriticalPoint, CriticalPoints, critical_points
-from .derive.derivative import derivative, implicit_derivative
+from .derive.derivative import derivative
+from .derive.implicit import implicit_derivative
 from .derive.lagrange import LagrangeResult, lagrange
+from .derive.matrix import (
+    IDENTITIES as MATRIX_IDENTITIES,
+)
+from .derive.matrix import (
+    MatrixCriticalPoints,
+    MatrixGradient,
+    MatrixHessian,
+    MatrixJacobian,
+    MatrixStep,
+    ShapeError,
+    matrix,
+    matrix_critical_points,
+    matrix_gradient,
+    matrix_hessian,
+    matrix_jacobian,
+    parse_matrix,
+    scalar,
+    vector,
+)
 from .derive.multivariable import (
     Gradient,
     Hessian,
@@ -32,15 +52,18 @@ from .derive.multivariable import (
 from .derive.steps import CATALOGUE, Derivation, Rule, Step
 from .derive.verify import check_trace
 from .errors import LimitError, OptimizationError, ParseError, SymcalcError, UnsupportedError
-from .functions import logsumexp, relu, sigmoid, softplus
+from .functions import logsumexp, lower, relu, sigmoid, softplus
 from .numeric import regression
 from .numeric.compile import CompiledFunction, DomainError, DomainWarning, compile
 from .numeric.gradcheck import GradCheck, gradcheck, numerical_gradient
+from .numeric.matrix import MatrixFunction, compile_matrix
 from .numeric.minimize import LearningRate, Verification, minimize, suggest_lr
 from .numeric.updates import OptimizeResult
 from .parse import parse, parse_equation, parse_latex, parse_text
 from .teach.backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
 from .teach.check import GradientCheck, check_gradient
+from .teach.exercise import Exercise, ExerciseSet, Verdict
+from .teach.matrix_check import MatrixGradientCheck, check_matrix_gradient
 
 #: Module paths from before the package was laid out by stage (``symcalc.check``, ``symcalc.critical``, ...),
 #: kept importable: each is the new module itself, so patching one patches the other.
@@ -64,6 +87,25 @@ del _old, _new, _module
 __version__ = "0.1.0"
 
 __all__ = [
+    "MATRIX_IDENTITIES",
+    "MatrixCriticalPoints",
+    "MatrixFunction",
+    "MatrixGradient",
+    "MatrixGradientCheck",
+    "MatrixHessian",
+    "MatrixJacobian",
+    "MatrixStep",
+    "ShapeError",
+    "check_matrix_gradient",
+    "compile_matrix",
+    "matrix",
+    "matrix_critical_points",
+    "matrix_gradient",
+    "matrix_hessian",
+    "matrix_jacobian",
+    "parse_matrix",
+    "scalar",
+    "vector",
     "BackpropTrace",
     "CATALOGUE",
     "ComputationalGraph",
@@ -86,6 +128,9 @@ __all__ = [
     "GradCheck",
     "GradientCheck",
     "check_gradient",
+    "Exercise",
+    "ExerciseSet",
+    "Verdict",
     "compile",
     "gradcheck",
     "numerical_gradient",
@@ -113,6 +158,7 @@ __all__ = [
     "regression",
     "__version__",
     "logsumexp",
+    "lower",
     "parse",
     "parse_equation",
     "parse_latex",

@@ -25,7 +25,7 @@ def _figure() -> Any:
     except ImportError as err:
         raise SymcalcError("plots need matplotlib: pip install 'symcalc[plot]'") from err
     fig = Figure(figsize=(6.4, 4.8), dpi=100)
-    fig._repr_png_ = lambda: _png_bytes(fig)  # Jupyter shows a bare Figure (no pyplot) as a picture
+    fig._repr_png_ = lambda: _png_bytes(fig)  # type: ignore[attr-defined]  # Jupyter shows a bare Figure
     return fig
 
 
@@ -38,9 +38,24 @@ def _png_bytes(fig: Any) -> bytes:
 
 
 def _save(fig: Any, save: str | Path | None) -> Any:
-    if save is not None:
-        Path(save).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(save)
+    """Write ``fig`` to ``save`` (when given) and return it.
+
+    Only the file asked for is written: a missing folder is an error, never created, and so is any other
+    reason the file cannot be written (a folder in its place, no permission, a format matplotlib lacks).
+    """
+    if save is None:
+        return fig
+    target = Path(save)
+    if not target.absolute().parent.is_dir():
+        raise SymcalcError(f"cannot write {save}: the folder {target.parent} does not exist")
+    if target.is_dir():
+        raise SymcalcError(f"cannot write {save}: it is a folder")
+    try:
+        fig.savefig(target)
+    except OSError as err:
+        raise SymcalcError(f"cannot write {save}: {err.strerror or err}") from None
+    except ValueError as err:  # an unknown format: "Format 'xyz' is not supported (supported formats: ...)"
+        raise SymcalcError(f"cannot write {save}: {err}") from None
     return fig
 
 
@@ -61,7 +76,7 @@ def contour_paths(
     pts = np.vstack([np.asarray(p)[:, :2] for p in paths.values()])
     lo, hi = pts.min(axis=0) - margin, pts.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
-    z = fn.f(np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(gx.shape)
+    z = np.asarray(fn.f(np.stack([gx.ravel(), gy.ravel()], axis=1))).reshape(gx.shape)
     fig = _figure()
     ax = fig.add_subplot()
     levels = np.quantile(z[np.isfinite(z)], np.linspace(0.0, 0.95, 25))

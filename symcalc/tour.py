@@ -9,13 +9,18 @@ from rich.console import Console
 from rich.panel import Panel
 
 from .parse import parse
+from .render.notation import text
 
 LOSS_LATEX = r"(w x + b - y)^2 + \frac{1}{2} \lambda w^2"
 
 
 def run_tour(out: str | Path = "symcalc-tour", console: Console | None = None) -> int:
-    """Run the tour, printing to ``console``; plots (where there are any) go to ``out``. Returns 0."""
-    console = console or Console()
+    """Run the tour, printing to ``console``; plots (where there are any) go to ``out``. Returns 0.
+
+    Lines are never wrapped by the console (``soft_wrap``): a worked solution breaks its own lines between
+    expressions at the terminal's width, and output to a pipe or a file keeps whole lines.
+    """
+    console = console or Console(soft_wrap=True)
     console.print(
         Panel.fit("symcalc tour: calculus for machine learning, explained and checked", style="bold")
     )
@@ -29,7 +34,7 @@ def _parsing(console: Console) -> None:
     console.rule("1. Parse what a person types")
     for source in [LOSS_LATEX, "x^2 sin(x)", "e^(2x) + ln|x|", "sigmoid(w x + b)"]:
         expr = parse(source)
-        console.print(f"  {source!r:40} -> {expr}    [dim]{sympy.latex(expr)}[/dim]")
+        console.print(f"  {source!r:40} -> {text(expr)}    [dim]{sympy.latex(expr)}[/dim]", highlight=False)
     console.print(
         "  Conventions: log is the natural log, e is Euler's number, 3x and x(x+1) multiply, "
         "every symbol is real."
@@ -39,17 +44,22 @@ def _parsing(console: Console) -> None:
 def _derive(console: Console) -> None:
     from .derive.derivative import derivative
     from .derive.verify import check_trace
+    from .render.derivation import derivation_to_text
+    from .render.notation import conditions_text
 
     console.rule("2. Derive with steps, every step checked")
     d = derivative("x^2 sin(x)", detail="standard")
-    console.print(d.to_text(), markup=False, highlight=False)
+    width = console.width if console.is_terminal else None
+    console.print(derivation_to_text(d, width), markup=False, highlight=False)
     console.print(f"  every step checked against sympy.diff: {len(check_trace(d)) == 0}")
     console.rule("3. A loss: the partial derivative by w, and the sigmoid's derivative")
     for source, var in [("(w x + b - y)^2", "w"), ("1/(1+e^(-x))", "x")]:
         d = derivative(source, var)
-        console.print(f"  d/d{var} {source} = {d.result}", markup=False)
+        op = "∂/∂" if d.constants else "d/d"
+        console.print(f"  {op}{var} [{text(d.expr)}] = {text(d.result)}", markup=False, highlight=False)
     d = derivative("ln(1 - x^2)")
-    console.print(f"  d/dx ln(1 - x^2) = {d.result}, where {', '.join(map(str, d.conditions))}", markup=False)
+    where = ", ".join(conditions_text(d.conditions))
+    console.print(f"  d/dx [ln(1 - x^2)] = {text(d.result)}, where {where}", markup=False, highlight=False)
 
 
 def _pipeline(console: Console, out: Path) -> None:
@@ -64,7 +74,7 @@ def _pipeline(console: Console, out: Path) -> None:
     loss = "(1-x)^2 + 100*(y-x^2)^2"
     console.rule("4. The gradient of a loss (Rosenbrock), and its critical points")
     g = gradient(loss, ["x", "y"])
-    console.print(f"  grad f = {list(g.result)}", markup=False)
+    console.print(f"  grad f = {text(g.result)}", markup=False, highlight=False)
     cps = critical_points(loss, ["x", "y"])
     for p in cps:
         console.print(f"  critical point {p.coords}: {p.kind} ({p.reason})", markup=False)

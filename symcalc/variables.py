@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import sympy
 
@@ -25,6 +25,7 @@ __all__ = [
     "real_symbol",
     "resolve_var",
     "resolve_variables",
+    "split_name",
     "to_symbol",
     "to_symbols",
 ]
@@ -48,6 +49,12 @@ UNICODE_GREEK = dict(
 )
 
 
+_LETTERS = "A-Za-z" + "".join(UNICODE_GREEK)
+#: A variable's name: Latin letters, the Greek letters symcalc reads, digits, one subscript. Greek punctuation
+#: that looks like a dot or a semicolon (U+0387, U+037E) is not a letter.
+_NAME = re.compile(rf"[{_LETTERS}][{_LETTERS}0-9]*(_[A-Za-z0-9]+)?")
+
+
 def real_symbol(name: str) -> sympy.Symbol:
     """Every symbol symcalc creates is real."""
     return sympy.Symbol(name, real=True)
@@ -61,9 +68,7 @@ def to_symbol(var: str | sympy.Symbol) -> sympy.Symbol:
     """
     if isinstance(var, sympy.Symbol):
         return var
-    if isinstance(var, str) and re.fullmatch(
-        r"[A-Za-z\u0370-\u03ff][A-Za-z0-9\u0370-\u03ff]*(_[A-Za-z0-9]+)?", var.strip()
-    ):
+    if isinstance(var, str) and _NAME.fullmatch(var.strip()):
         return real_symbol(UNICODE_GREEK.get(var.strip(), var.strip()))
     raise ParseError(f"{var!r} is not a variable name", str(var), 0)
 
@@ -75,10 +80,43 @@ def to_symbols(variables: Iterable[str | sympy.Symbol] | str) -> list[sympy.Symb
     return [to_symbol(v) for v in variables]
 
 
+def split_name(
+    name: str, declared: Iterable[str], keep: Callable[[str], bool] | None = None
+) -> list[str] | None:
+    """The declared variables a name is glued from, or None when it is not glued from them.
+
+    With ``x`` and ``y`` declared, ``xy`` is ``x`` times ``y``: a student writes ``2xy`` for ``2*x*y``. A name
+    that is declared itself, that ``keep`` says to keep whole (a function or a constant), or that can be
+    split in more than one way into declared names (``xyz`` with ``x, y, z, xy, yz`` declared) is not split.
+
+    >>> split_name("xy", {"x", "y"})
+    ['x', 'y']
+    >>> split_name("xz", {"x", "y"}) is None
+    True
+    """
+    names = set(declared)
+    if not names or name in names or (keep is not None and keep(name)):
+        return None
+    # ways[i]: the ways name[i:] splits into declared names (counted up to 2), and the first way found.
+    nothing: list[str] = []
+    ways: list[tuple[int, list[str]]] = [(0, nothing)] * len(name) + [(1, nothing)]
+    for i in range(len(name) - 1, -1, -1):
+        count, first = 0, nothing
+        for j in range(i + 1, len(name) + 1):
+            piece = name[i:j]
+            if piece in names and ways[j][0]:
+                if not count:
+                    first = [piece, *ways[j][1]]
+                count = min(2, count + ways[j][0])
+        ways[i] = (count, first)
+    count, parts = ways[0]
+    return parts if count == 1 and len(parts) > 1 else None
+
+
 def natural_order(symbols: Iterable[sympy.Symbol]) -> list[sympy.Symbol]:
     """Symbols sorted as a person would: ``x, y, z``; ``x1, x2, ..., x10`` (not ``x1, x10, x2``)."""
 
-    def key(s: sympy.Symbol) -> tuple:
+    def key(s: sympy.Symbol) -> tuple[int | str, ...]:
         return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s.name))
 
     return sorted(symbols, key=key)

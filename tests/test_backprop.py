@@ -125,3 +125,95 @@ def test_cli_backprop(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
 
 def test_unused_symbols_in_strategies() -> None:
     assert {x, y, a}  # the shared strategy symbols are the ones this file evaluates at
+
+
+# --- where the derivative does not exist, and values that are not numbers ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "at", "node", "point"),
+    [
+        ("sqrt(w)", {"w": 0.0}, "v2 = sqrt(w)", "w = 0"),
+        ("w^(1/3) + w", {"w": 0.0}, "v2 = w**(1/3)", "w = 0"),
+        ("asin(w)", {"w": 1.0}, "v1 = asin(w)", "w = 1"),
+        ("acos(w) * x", {"w": -1.0, "x": 2.0}, "v2 = acos(w)", "w = -1, x = 2"),
+    ],
+)
+def test_an_infinite_local_derivative_is_a_domain_error_naming_the_node(
+    source: str, at: dict[str, float], node: str, point: str
+) -> None:
+    with pytest.raises(sc.DomainError) as info:
+        sc.backprop(source, at)
+    message = str(info.value)
+    assert message.startswith(
+        f"the derivative does not exist at {point}: node {node} has the local derivative "
+    )
+    assert message.endswith(", which is not finite there")
+
+
+@pytest.mark.parametrize(
+    ("source", "at", "node"),
+    [("log(w)", 0.0, "v1 = log(w)"), ("1/w", 0.0, "v2 = 1/w"), ("sqrt(w)", -1.0, "v2 = sqrt(w)")],
+)
+def test_outside_the_domain_the_node_is_named(source: str, at: float, node: str) -> None:
+    with pytest.raises(sc.DomainError) as info:
+        sc.backprop(source, {"w": at})
+    assert str(info.value) == (
+        f"the function is not defined at w = {at:g}, so neither is its derivative: "
+        f"node {node} is not a real number there (outside its domain)"
+    )
+
+
+def test_an_overflow_is_named_as_one() -> None:
+    with pytest.raises(sc.DomainError, match=r"^node v1 = exp\(w\) is too large for a float at w = 1000 "):
+        sc.backprop("exp(w)", {"w": 1000.0})
+
+
+def test_acot_at_zero_is_defined() -> None:
+    t = sc.backprop("acot(w)", {"w": 0.0})
+    assert t.values[t.graph.output] == pytest.approx(np.pi / 2)
+    assert t.gradient.tolist() == [-1.0] and t.matches
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        ("w=abc,x=1", "w=abc: abc is not a finite number"),
+        ("w=nan,x=1", "w=nan: nan is not a finite number"),
+        ("w=1,x=-inf", "x=-inf: -inf is not a finite number"),
+        ("w=1,x", "x: expected name=value"),
+        ("=1,x=1", "=1: expected name=value"),
+        ("w=1,x=1,w=2", "w has two values"),
+        ({"w": "abc", "x": 1}, "w=abc: abc is not a finite number"),
+        ({"w": float("nan"), "x": 1}, "w=nan: nan is not a finite number"),
+        ({"w": [1, 2], "x": 1}, "w=[1, 2]: [1, 2] is not a finite number"),
+    ],
+)
+def test_values_must_be_finite_numbers(at: object, message: str) -> None:
+    with pytest.raises(sc.SymcalcError) as info:
+        sc.backprop("w*x", at)  # type: ignore[arg-type]
+    assert str(info.value) == f"{message} (give each symbol a value as name=number, e.g. w=0.5,b=0.1)"
+
+
+def test_wrt_must_name_symbols_of_the_expression() -> None:
+    with pytest.raises(sc.SymcalcError) as info:
+        sc.backprop("w*x", "w=1,x=2", wrt="w,z")
+    assert str(info.value) == "z is not a symbol of the expression (its symbols are w, x)"
+    with pytest.raises(sc.SymcalcError, match="wrt names no symbol"):
+        sc.backprop("w*x", "w=1,x=2", wrt="")
+
+
+def test_forward_mode_direction_must_be_numbers() -> None:
+    with pytest.raises(sc.SymcalcError, match="the direction must be finite numbers"):
+        sc.forward_mode("x*y", {"x": 1.0, "y": 2.0}, ["a", 1])
+    with pytest.raises(sc.SymcalcError, match="the direction must be finite numbers"):
+        sc.forward_mode("x*y", {"x": 1.0, "y": 2.0}, [float("nan"), 1])
+
+
+def test_names_in_at_are_read_as_in_the_expression() -> None:
+    t = sc.backprop("θ*x", "θ=1.5,x=2")
+    assert [s.name for s in t.wrt] == ["theta", "x"] and t.gradient.tolist() == [2.0, 1.5]
+    with pytest.raises(sc.SymcalcError, match="theta has two values"):
+        sc.backprop("θ*x", "θ=1.5,theta=2,x=2")
+    t = sc.backprop("θ*x", "θ=1.5,x=2", wrt="θ")
+    assert [s.name for s in t.wrt] == ["theta"] and t.gradient.tolist() == [2.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -114,3 +115,114 @@ def test_scipy_takes_it_as_it_is() -> None:
 def test_symbols_without_values_are_refused() -> None:
     with pytest.raises(sc.SymcalcError, match="not variables: a"):
         sc.compile("a*x^2", ["x"])
+
+
+# -- every path ends in a clear error (issue 15) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "match"),
+    [
+        ("sqrt(-1)*x", "complex-valued"),
+        ("log(-1)*x", "complex-valued"),
+        ("x!", "factorial"),
+        (sympy.gamma(sympy.Symbol("x", real=True)), "gamma"),
+        (sympy.Function("g")(sympy.Symbol("x", real=True)), "g"),
+        (sympy.Symbol("x", real=True) + sympy.oo, "infinite"),
+    ],
+)
+def test_what_cannot_be_compiled_is_refused_at_compile_time(expr, match) -> None:
+    with pytest.raises(sc.UnsupportedError, match=match):
+        sc.compile(expr)
+
+
+@pytest.mark.parametrize("backend", ["auto", "numpy"])
+@pytest.mark.parametrize("text", ["x*y", "sigmoid(x)*y^2", "max(x, y) + x"])
+def test_an_empty_batch_gives_empty_results_on_every_backend(text: str, backend: str) -> None:
+    e = sc.parse(text)
+    fn = sc.CompiledFunction(e, sorted(e.free_symbols, key=str), backend=backend)
+    empty = np.zeros((0, 2))
+    value, grad = fn.value_and_grad(empty)
+    assert value.shape == (0,) and grad.shape == (0, 2) and grad.dtype == np.float64
+    assert fn.f(empty).shape == (0,) and fn.hess(empty).shape == (0, 2, 2)
+
+
+def test_an_empty_batch_over_data() -> None:
+    w = sympy.Symbol("w", real=True)
+    i, m = sympy.Symbol("i", integer=True), sympy.Symbol("m", integer=True, positive=True)
+    X = sympy.IndexedBase("X")
+    fn = sc.compile(sympy.Sum((w * X[i]) ** 2, (i, 1, m)) / m, [w], data={"X": np.array([1.0, 2.0])})
+    assert fn.f(np.zeros((0, 1))).shape == (0,) and fn.grad(np.zeros((0, 1))).shape == (0, 1)
+    assert fn.hess(np.zeros((0, 1))).shape == (0, 1, 1)
+    assert fn.f([3.0]) == pytest.approx(9.0 * 2.5)
+
+
+# -- constants= (issue 20) -------------------------------------------------------------------------------
+
+
+def test_constants_bind_the_other_symbols() -> None:
+    fn = sc.compile("a*x^2 + b*y", ["x", "y"], constants={"a": 2.0, "b": 3})
+    assert fn.f([1.0, 2.0]) == 8.0
+    np.testing.assert_allclose(fn.grad([1.0, 2.0]), [4.0, 3.0])
+    assert fn.constants == {"a": 2.0, "b": 3}
+    assert str(fn.expr) == "2.0*x**2 + 3*y"  # a whole number stays exact, a float stays the float it is
+    a = sympy.Symbol("a", real=True)
+    by_symbol = sc.compile("a*x^2", constants={a: np.float64(0.5)})
+    assert by_symbol.variables == (sympy.Symbol("x", real=True),) and by_symbol.f(2.0) == 2.0
+    over_data = sc.compile(
+        sympy.Sum(
+            (a * sympy.IndexedBase("X")[sympy.Symbol("i", integer=True)] - sympy.Symbol("w", real=True)) ** 2,
+            (sympy.Symbol("i", integer=True), 1, 2),
+        ),
+        ["w"],
+        data={"X": np.array([1.0, 3.0])},
+        constants={"a": 2.0},
+    )
+    assert over_data.f([0.0]) == pytest.approx(4.0 + 36.0)
+
+
+@pytest.mark.parametrize(
+    ("constants", "match"),
+    [
+        ({"q": 1.0}, "does not have: q"),
+        ({"x": 1.0}, "both a variable and a constant"),
+        ({"a": np.array([1.0, 2.0])}, r"not an array of shape \(2,\); arrays of data go in data="),
+        ({"a": float("nan")}, "finite real number"),
+        ({"a": "2"}, "must be a number"),
+        ({"a": 1j}, "finite real number"),
+        ({"a": sympy.I}, "finite real number"),
+        ({3: 1.0}, "named by a string or a symbol"),
+    ],
+)
+def test_bad_constants_are_clear_errors(constants, match) -> None:
+    with pytest.raises(sc.SymcalcError, match=match):
+        sc.compile("a*x^2", ["x"], constants=constants)
+
+
+def test_check_gradient_takes_constants() -> None:
+    def grad(p: np.ndarray) -> np.ndarray:
+        x, y = p
+        return np.array([2 * 1.5 * x, 0.25])
+
+    good = sc.check_gradient("a*x^2 + b*y", grad, ["x", "y"], constants={"a": 1.5, "b": 0.25})
+    assert good.ok
+    bad = sc.check_gradient("a*x^2 + b*y", grad, ["x", "y"], constants={"a": 2.0, "b": 0.25})
+    assert not bad.ok and [c.ok for c in bad.components] == [False, True]
+    claims = sc.check_gradient("a*x^2 + b*y", ["2*a*x", "b"], ["x", "y"], constants={"a": 1.5, "b": 0.25})
+    assert claims.ok
+    wrong = sc.check_gradient("a*x^2 + b*y", ["a*x", "b"], ["x", "y"], constants={"a": 1.5, "b": 0.25})
+    assert [c.ok for c in wrong.components] == [False, True]
+
+
+@pytest.mark.parametrize("backend", ["auto", "numpy"])
+def test_gelu_compiles_with_erf(backend: str) -> None:
+    x = sympy.Symbol("x", real=True)
+    gelu = x * (1 + sympy.erf(x / sympy.sqrt(2))) / 2
+    fn = sc.CompiledFunction(gelu, [x], backend=backend)
+    assert fn.backend == ("symengine-llvm" if backend == "auto" else "sympy")
+    pts = np.array([[-2.0], [0.7], [3.0]])
+    cdf = np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in pts[:, 0]])
+    pdf = np.exp(-(pts[:, 0] ** 2) / 2) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(fn.f(pts), pts[:, 0] * cdf, rtol=1e-14)
+    np.testing.assert_allclose(fn.grad(pts)[:, 0], cdf + pts[:, 0] * pdf, rtol=1e-13)
+    np.testing.assert_allclose(fn.hess(pts)[:, 0, 0], pdf * (2 - pts[:, 0] ** 2), rtol=1e-12)

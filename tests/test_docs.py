@@ -1,18 +1,21 @@
-"""The documentation site: it builds with warnings as errors, its generated pages are there, and every
-example in its pages runs as shown.
+"""The documentation site: it builds with warnings as errors, its generated pages are there, the course's
+notebooks are on it executed (myst-nb), and every example in its pages runs as shown.
 
-Needs the documentation tools (sphinx, myst-parser, furo); without them the module is skipped.
+Needs the documentation tools (sphinx, myst-parser, myst-nb, furo); without them the module is skipped.
 """
 
 from __future__ import annotations
 
 import doctest
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("sphinx")
 pytest.importorskip("myst_parser")
+pytest.importorskip("myst_nb")
 pytest.importorskip("furo")
 
 from sphinx.cmd.build import build_main  # noqa: E402
@@ -20,10 +23,36 @@ from sphinx.cmd.build import build_main  # noqa: E402
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 # The pages whose ``>>>`` examples are meant to be run (the others show no Python session).
-PAGES_WITH_EXAMPLES = ["index.md", "getting-started.md", "tutorial.md", "rules.md"]
+PAGES_WITH_EXAMPLES = [
+    "index.md",
+    "getting-started.md",
+    "tutorial.md",
+    "rules.md",
+    "exercises.md",
+    "worked-solution.md",
+]
+NOTEBOOKS = sorted(p.stem for p in (DOCS.parent / "notebooks").glob("0[1-5]_*.ipynb"))
 
 
-def test_docs_build_without_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notebooks run in a kernel of this interpreter (as in tests/test_notebooks.py), with plots as PNG."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps({**spec, "display_name": "Python 3"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+
+
+@pytest.mark.slow
+def test_docs_build_without_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kernel: None
+) -> None:
     out = tmp_path / "html"
     status = build_main(["-W", "--keep-going", "-q", "-b", "html", str(DOCS), str(out)])
     captured = capsys.readouterr()
@@ -52,6 +81,23 @@ def test_docs_build_without_warnings(tmp_path: Path, capsys: pytest.CaptureFixtu
     ]:
         assert f"symcalc {command}" in cli_html, command
     assert "--x0" in cli_html and "--method" in cli_html
+
+    # the course: every notebook is a page, executed (its outputs are there), in the order of the path
+    assert len(NOTEBOOKS) == 5
+    for stem in NOTEBOOKS:
+        page = (out / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
+        assert "cell_output" in page, stem
+    assert "measured curvature" in (out / "notebooks" / "02_optimization_basics.html").read_text(
+        encoding="utf-8"
+    )
+    regression = (out / "notebooks" / "04_gradient_descent.html").read_text(encoding="utf-8")
+    assert "100,000 rows" in regression and "largest difference" in regression
+    index_html = (out / "index.html").read_text(encoding="utf-8")
+    positions = [index_html.index(f"notebooks/{stem}.html") for stem in NOTEBOOKS]
+    assert positions == sorted(positions)
+    for page in ["exercises.html", "tutor.html"]:
+        assert (out / page).is_file(), page
+    assert (out / "_images" / "tutor-page.png").is_file()
 
     api_html = (out / "api.html").read_text(encoding="utf-8")
     for name in ["symcalc.derivative", "symcalc.minimize", "symcalc.CompiledFunction", "symcalc.Step"]:
@@ -83,3 +129,17 @@ def test_examples_in_the_docs_run(page: str) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     result = runner.run(test, out=report.append)
     assert result.failed == 0, "".join(report)
+
+
+def test_the_tutorial_follows_the_calculus() -> None:
+    """The four topics of the course, in its order; and what ``brief`` shows is said as it is."""
+    text = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    heads = [line for line in text.splitlines() if line.startswith("## ")]
+    assert heads[:4] == [
+        "## 1. Derivatives and gradients",
+        "## 2. Optimization basics",
+        "## 3. Multivariable calculus",
+        "## 4. Gradient descent",
+    ]
+    assert "shows only the top rules" not in text
+    assert '`"brief"` gives each rule with its bindings' in text

@@ -31,6 +31,7 @@ STAGES = [
     {"numeric"},
     {"teach"},
     {"batch"},
+    {"web"},
     {"cli", "tour", "plotting", "__init__", "__main__"},
 ]
 

@@ -31,14 +31,14 @@ ALPHABET = st.sampled_from(
 @settings(max_examples=300)
 @given(st.lists(ALPHABET, max_size=30).map("".join))
 def test_random_text_raises_only_symcalc_errors(source: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         result = sc.parse(source)
     except sc.SymcalcError:
         pass
     else:
         assert isinstance(result, sympy.Basic)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 @settings(max_examples=100)

@@ -1,16 +1,23 @@
-r"""Many problems at once: worked solutions for a problem set, and grading a class, on any executor.
+r"""Many problems at once: worked solutions for a problem set, on any executor, resumable, nothing lost.
 
 One engine serves ``symcalc solve`` and ``symcalc grade``. Jobs are plain data (strings in, JSON out: SymPy
-objects never cross a process boundary), grouped into shards whose id is a hash of their content. Each
-shard's results are written atomically (temporary file, fsync, rename) to ``DIR/.shards/<id>.jsonl``, and each
-problem's rendering to ``DIR/<problem id>.<ext>``; a rerun skips the shards already written, so a run killed
-midway resumes and loses nothing. Identical jobs are computed once. Everything that reaches the output is
-sorted, so the same input gives byte-identical output on any executor.
+objects never cross a process boundary). Each distinct problem (its content: task, expression, variables,
+claim, constraints, and the output format) is computed once, whatever its id or however many rows ask for
+it. Problems are grouped into shards, the unit sent to a worker; each shard's records are written atomically to
+``DIR/.shards/<shard id>.jsonl`` as it finishes, so a run killed at any moment (``kill -9`` included) loses only
+the shards in flight, and a rerun computes only what is missing. Everything that reaches the output is in
+input order or sorted, so the same input gives byte-identical output on any executor.
 
-Limits come in layers: symcalc's own budgets (solve timeouts, iteration caps), then a hard deadline per
-problem: each problem runs in a forked child process that is killed at ``time_limit`` (even a hang in C code
-ends), wherever the shard runs. ``executor`` is any ``concurrent.futures.Executor``: ``None`` is a local
-process pool sized to the cores; Dask's ``Client.get_executor()`` works unchanged (``--executor dask``).
+Per problem (see :mod:`symcalc.batch.worker`): a warmed-up child process of the worker runs it, under a time
+limit on the CPU clock of its own work and an optional memory limit, and a status says exactly what happened. A rerun
+reuses every record except the ones that failed for a limit (``time limit``, ``memory limit``, ``crashed``)
+under other limits than this run's, and, with ``retry_failed``, every failed one.
+
+The output folder is locked for the length of a run (:mod:`symcalc.batch.store`); file names come from ids
+by a documented mapping (:mod:`symcalc.batch.ids`); bad rows are reported with their line
+(:mod:`symcalc.batch.read`). ``executor`` is any ``concurrent.futures.Executor``: ``None`` is a local
+process pool sized to the cores whose workers die with the run; Dask's ``Client.get_executor()`` works
+unchanged (``--executor dask``).
 
 Example:
     >>> import tempfile
@@ -23,167 +30,94 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
-import csv
 import hashlib
 import json
+import math
 import multiprocessing
 import os
-import sqlite3
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..bounded import TimedOut, run_bounded
 from ..errors import SymcalcError
+from .escape import md_cell, md_code
+from .ids import file_names
+from .read import TASKS, BadRow, BadRowError, check_problem, load_problems, load_submissions
+from .store import OutputFolder, write_atomic
+from .tasks import solve_job
+from .worker import Limits, Solver, run_shard, worker_init
 
-__all__ = ["BatchReport", "grade", "load_problems", "load_submissions", "run_batch", "solve_job"]
+__all__ = [
+    "EXTENSIONS",
+    "TASKS",
+    "BatchReport",
+    "executor_for",
+    "job_key",
+    "load_problems",
+    "load_submissions",
+    "run_batch",
+    "solve_job",
+]
 
-TASKS = ("derivative", "gradient", "hessian", "critical", "lagrange", "check")
 EXTENSIONS = {"markdown": "md", "latex": "tex", "json": "json", "text": "txt"}
 DEFAULT_SHARD_SIZE = 50
 DEFAULT_TIME_LIMIT = 20.0
+#: Failures and bad rows listed on the terminal at most (the index has them all).
+SHOWN_ON_TERMINAL = 20
+#: With no executor given, at most this many problems to compute run from the calling process, without a pool.
+INLINE_LIMIT = 4
+#: Statuses that depend on the limits (and on the machine): retried when the limits change.
+LIMIT_STATUSES = frozenset({"time limit", "memory limit", "crashed"})
+_CONTENT = ("task", "expr", "vars", "claim", "constraints")
 
 
-# -- reading problems -----------------------------------------------------------------------------------
-
-
-def load_problems(path: str | Path) -> list[dict[str, Any]]:
-    """Problems from ``.jsonl`` (one object a line) or ``.txt`` (one expression a line; the task is
-    ``derivative`` for one variable and ``gradient`` for several; the id is the line number)."""
-    path = Path(path)
-    jobs: list[dict[str, Any]] = []
-    if path.suffix == ".jsonl":
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                job = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise SymcalcError(f"{path}:{n}: not valid JSON ({err.msg})") from None
-            job.setdefault("id", f"line{n}")
-            jobs.append(job)
-    else:
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                jobs.append({"id": f"{n:04d}", "task": "auto", "expr": line.strip()})
-    ids = [j["id"] for j in jobs]
-    if len(set(ids)) != len(ids):
-        raise SymcalcError(f"{path}: problem ids must be unique")
-    return jobs
-
-
-def load_submissions(path: str | Path) -> list[dict[str, str]]:
-    """A submissions CSV with columns ``student,problem,answer`` (components of an answer separated by ``;``)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    for k, row in enumerate(rows, 2):
-        if not {"student", "problem", "answer"} <= set(row):
-            raise SymcalcError(f"{path}:{k}: the CSV needs the columns student, problem, answer")
-    return rows
-
-
-# -- one job --------------------------------------------------------------------------------------------
-
-
-def _render(result: Any, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(result.to_dict(), indent=2, sort_keys=True)
-    return {"markdown": result.to_markdown, "latex": result.to_latex, "text": result.to_text}[fmt]()
-
-
-def solve_job(job: dict[str, Any], fmt: str = "markdown") -> dict[str, Any]:
-    """Run one job in this process and return plain JSON-ready data (the rendering or the verdict)."""
-    import symcalc as sc
-
-    task = job.get("task", "auto")
-    expr = job["expr"]
-    variables = job.get("vars")
-    if task == "auto":
-        n = len(sc.parse(expr).free_symbols)
-        task = "derivative" if n <= 1 else "gradient"
-    if task not in TASKS:
-        raise SymcalcError(f"unknown task {task!r}; one of {', '.join(TASKS)}")
-    if task == "derivative":
-        var = variables[0] if variables else None
-        return {"task": task, "rendering": _render(sc.derivative(expr, var), fmt)}
-    if task == "gradient":
-        return {"task": task, "rendering": _render(sc.gradient(expr, variables), fmt)}
-    if task == "hessian":
-        return {"task": task, "rendering": _render(sc.hessian(expr, variables), fmt)}
-    if task == "critical":
-        return {"task": task, "rendering": _render(sc.critical_points(expr, variables, timeout=5.0), fmt)}
-    if task == "lagrange":
-        return {"task": task, "rendering": _render(sc.lagrange(expr, job["constraints"], variables), fmt)}
-    claim = job.get("claim") or job.get("answer")
-    if isinstance(claim, str):
-        claim = [c.strip() for c in claim.split(";")]
-    result = sc.check_gradient(expr, claim, variables)
-    return {
-        "task": "check",
-        "ok": result.ok,
-        "mistakes": list(result.mistakes),
-        "hints": list(result.hints),
-        "wrong": list(result.wrong),
-        "rendering": _render(result, fmt),
-    }
-
-
-def _bounded_job(
-    job: dict[str, Any], fmt: str, time_limit: float, memory_limit: int | None = None
-) -> dict[str, Any]:
-    start = time.perf_counter()
-    try:
-        value = run_bounded(solve_job, (job, fmt), time_limit, memory_limit)
-        out = {"status": "ok", **value}
-    except TimedOut:
-        out = {"status": "error", "error": f"time limit of {time_limit:g} s reached"}
-    except SymcalcError as err:
-        out = {"status": "error", "error": f"{type(err).__name__}: {err}"}
-    except MemoryError:
-        out = {"status": "error", "error": f"memory limit of {memory_limit} bytes reached"}
-    except Exception as err:  # noqa: BLE001 - one bad problem never stops the others
-        out = {"status": "error", "error": f"{type(err).__name__}: {err}"}
-    out["seconds"] = round(time.perf_counter() - start, 3)
-    return out
-
-
-def _run_shard(
-    jobs: list[dict[str, Any]], fmt: str, time_limit: float, memory_limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Runs in a worker: each job with its own hard deadline; returns one JSON-ready record per job."""
-    return [{"key": _job_key(job, fmt), **_bounded_job(job, fmt, time_limit, memory_limit)} for job in jobs]
-
-
-# -- the engine -----------------------------------------------------------------------------------------
-
-
-def _job_key(job: dict[str, Any], fmt: str) -> str:
-    content = {k: v for k, v in job.items() if k not in ("id", "student")}
+def job_key(job: dict[str, Any], fmt: str) -> str:
+    """The key of a job's content (not its id, line or student): equal problems share one computation."""
+    content = {k: job[k] for k in _CONTENT if job.get(k) is not None}
     return hashlib.sha256(json.dumps([content, fmt], sort_keys=True).encode()).hexdigest()[:20]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+def _cores() -> int:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def check_limits(time_limit: float, memory_limit: int | None, shard_size: int) -> Limits:
+    """The run's limits, or a :class:`SymcalcError` naming the bad one."""
+    if (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, int | float)
+        or not 0 < time_limit < math.inf
+    ):
+        raise SymcalcError(f"the time limit must be a positive number of seconds, not {time_limit!r}")
+    if memory_limit is not None and (
+        isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
+    ):
+        raise SymcalcError(f"the memory limit must be a positive number of bytes, not {memory_limit!r}")
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
+        raise SymcalcError(f"the shard size must be a positive whole number, not {shard_size!r}")
+    return Limits(float(time_limit), memory_limit)
 
 
 @dataclass
 class BatchReport:
-    """What a batch did: counts, the failures (id and error), and where the output is."""
+    """What a batch did: counts, the failures (id and error), the bad rows, and where the output is.
+
+    Attributes:
+        out: the output folder.
+        done: problems solved. failed: problems that ran and failed (any status but ``ok``).
+        bad: the rows that could not be used (:class:`~symcalc.batch.read.BadRow`, with their line).
+        statuses: how many problems ended with each status.
+        failures: ``(id, message)`` of each failed problem, in input order.
+        results: each problem's record, by id.
+        skipped_shards, computed_shards: shards reused from an earlier run, and computed now.
+        seconds: wall-clock time of the run.
+    """
 
     out: Path
     done: int = 0
@@ -193,26 +127,194 @@ class BatchReport:
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bad: list[BadRow] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
+        """A few lines for the terminal."""
         rate = (self.done + self.failed) / self.seconds if self.seconds > 0 else 0.0
+        head = f"{self.done} solved, {self.failed} failed"
+        if self.bad:
+            head += f", {len(self.bad)} bad row(s)"
         lines = [
-            f"{self.done} solved, {self.failed} failed, in {self.seconds:.1f} s ({rate:.1f} problems/s); "
+            f"{head}, in {self.seconds:.1f} s ({rate:.1f} problems/s); "
             f"{self.computed_shards} shard(s) computed, {self.skipped_shards} reused from an earlier run; "
             f"output in {self.out}"
         ]
-        lines += [f"  failed: {pid}: {err}" for pid, err in self.failures]
+        shown = SHOWN_ON_TERMINAL
+        lines += [
+            f"  failed: {pid}: {err.splitlines()[0] if err else ''}" for pid, err in self.failures[:shown]
+        ]
+        if len(self.failures) > shown:
+            lines.append(f"  ... and {len(self.failures) - shown} more failed (index.json lists them all)")
+        lines += [f"  bad row: line {b.line}: {b.reason}" for b in self.bad[:shown]]
+        if len(self.bad) > shown:
+            lines.append(f"  ... and {len(self.bad) - shown} more bad rows (index.json lists them all)")
         return "\n".join(lines)
 
 
-def _default_executor() -> cf.Executor:
+# -- executors ------------------------------------------------------------------------------------------
+
+
+def _local_pool() -> cf.ProcessPoolExecutor:
     # spawn, not fork: forking a process that runs threads (the pool's own manager thread) can deadlock
-    ctx = multiprocessing.get_context("spawn")
-    return cf.ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=ctx)
+    return cf.ProcessPoolExecutor(
+        max_workers=_cores(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker_init,
+        initargs=(os.getpid(),),
+    )
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """End the pool's workers now (after Ctrl-C or an error): nothing of the run may outlive it."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def executor_for(name: str, scheduler: str | None = None) -> tuple[cf.Executor | None, Callable[[], None]]:
+    """``local`` (None: the built-in pool) or ``dask`` (a LocalCluster, or the scheduler given)."""
+    if name == "local":
+        return None, lambda: None
+    if name != "dask":
+        raise SymcalcError(f"executor must be local or dask, not {name!r}")
+    try:
+        import dask
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise SymcalcError("--executor dask needs the dask extra: pip install 'symcalc[dask]'") from err
+    dask.config.set({"distributed.scheduler.allowed-failures": 0})
+    # distributed's API is untyped: mypy's strict mode is told so once here
+    if scheduler:
+        try:
+            client = Client(scheduler)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, TypeError) as err:
+            raise SymcalcError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
+        return client.get_executor(), client.close  # type: ignore[no-untyped-call]
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=_cores(), threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)  # type: ignore[no-untyped-call]
+
+    def close() -> None:
+        client.close()  # type: ignore[no-untyped-call]
+        cluster.close()
+
+    return client.get_executor(), close  # type: ignore[no-untyped-call]
+
+
+# -- the shared core: compute what is missing -----------------------------------------------------------
+
+
+def _reusable(records: list[dict[str, Any]], limits: Limits, retry_failed: bool) -> dict[str, Any] | None:
+    """The earlier record to keep for a problem, or None to compute it (again)."""
+    for rec in records:
+        if rec.get("status") == "ok":
+            return rec
+    if retry_failed:
+        return None
+    for rec in records:
+        status = rec.get("status")
+        if status == "error":
+            return rec
+        if status in LIMIT_STATUSES and rec.get("limits") == limits.to_dict():
+            return rec
+    return None
+
+
+def compute(
+    folder: OutputFolder,
+    unique: dict[str, dict[str, Any]],
+    *,
+    fmt: str,
+    limits: Limits,
+    report: BatchReport,
+    executor: cf.Executor | None = None,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    resume: bool = True,
+    retry_failed: bool = False,
+    progress: bool = True,
+    solver: Solver = solve_job,
+) -> dict[str, dict[str, Any]]:
+    """The record of every problem in ``unique`` (by key): reused from the shard files or computed now."""
+    earlier = folder.load_records() if resume else {}
+    results: dict[str, dict[str, Any]] = {}
+    for key in unique:
+        rec = _reusable(earlier.get(key, []), limits, retry_failed)
+        if rec is not None:
+            results[key] = rec
+    # problems with the same function side by side: a worker's child then reuses what SymPy cached for the
+    # function from one answer to the next
+    keys = sorted(unique, key=lambda k: (json.dumps(unique[k], sort_keys=True), k))
+    # enough shards to keep every worker busy (the local core count stands in for a cluster's size)
+    size = max(1, min(shard_size, -(-len(keys) // (4 * _cores()))))
+    todo: list[tuple[str, list[str]]] = []
+    for i in range(0, len(keys), size):
+        shard = keys[i : i + size]
+        missing = [k for k in shard if k not in results]
+        if missing:
+            todo.append((hashlib.sha256("".join(shard).encode()).hexdigest()[:16], shard))
+        else:
+            report.skipped_shards += 1
+    if not todo:
+        return results
+    count = sum(1 for _sid, shard in todo for k in shard if k not in results)
+    if executor is None and count <= INLINE_LIMIT:
+        # a pool costs seconds to start (each worker imports SymPy): a few problems run from this process,
+        # each still in its own forked child under the limits
+        for sid, shard in todo:
+            for rec in run_shard([(k, unique[k]) for k in shard if k not in results], fmt, limits, solver):
+                results[rec["key"]] = rec
+            folder.write_records(sid, [results[k] for k in shard])
+            report.computed_shards += 1
+        return results
+    own = executor is None
+    pool: cf.Executor = _local_pool() if own else executor  # type: ignore[assignment]
+    finished = False
+    try:
+        futures = {
+            pool.submit(
+                run_shard, [(k, unique[k]) for k in shard if k not in results], fmt, limits, solver
+            ): (
+                sid,
+                shard,
+            )
+            for sid, shard in todo
+        }
+        with _Progress(sum(len(s) for _sid, s in todo), progress) as bar:
+            for fut in cf.as_completed(futures):
+                sid, shard = futures[fut]
+                try:
+                    records = fut.result()
+                except Exception as err:  # noqa: BLE001 - a lost worker: these problems are reported, not saved
+                    lost = f"crashed (the worker running it was lost: {type(err).__name__}: {err})"
+                    for k in shard:
+                        results.setdefault(k, {"key": k, "status": "crashed", "error": lost})
+                    bar.advance(len(shard))
+                    continue
+                for rec in records:
+                    results[rec["key"]] = rec
+                folder.write_records(sid, [results[k] for k in shard])
+                report.computed_shards += 1
+                bar.advance(len(records))
+        finished = True
+    finally:
+        if own:
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                _stop_pool(pool)  # type: ignore[arg-type]
+    return results
+
+
+# -- solutions ------------------------------------------------------------------------------------------
 
 
 def run_batch(
-    jobs: Sequence[dict[str, Any]],
+    jobs: Sequence[Any],
     *,
     out: str | Path,
     executor: cf.Executor | None = None,
@@ -223,93 +325,134 @@ def run_batch(
     progress: bool = True,
     write_files: bool = True,
     memory_limit: int | None = None,
+    retry_failed: bool = False,
+    solver: Solver = solve_job,
 ) -> BatchReport:
     """Solve (or check) every job, on ``executor`` (default: a local process pool), resumably.
 
-    Writes ``DIR/<id>.<ext>`` per problem (unless ``write_files=False``), ``DIR/index.json`` and
-    ``DIR/index.md``, and the shard files that make a rerun resume.
+    Args:
+        jobs: problem rows, as :func:`~symcalc.batch.read.load_problems` reads them (dicts with ``id``,
+            ``task``, ``expr``, ``vars``, ...; a row's ``line`` says where it came from, else its position).
+        out: the output folder; locked while the run lasts.
+        executor: any ``concurrent.futures.Executor``; ``None`` for the local process pool.
+        time_limit: CPU seconds of its own work each problem may use.
+        shard_size: problems per shard at most (the unit sent to a worker).
+        resume: reuse the records of earlier runs in ``out``.
+        fmt: ``markdown``, ``latex``, ``json`` or ``text``.
+        progress: show a progress bar.
+        write_files: write one file per solved problem (else only the index).
+        memory_limit: bytes each problem may allocate beyond its worker's own memory, or ``None``.
+        retry_failed: compute again every problem an earlier run reported as failed.
+        solver: the function that solves one job (``solve_job``); it must be importable by the workers.
+
+    Writes ``DIR/<file>`` per solved problem (names from ids: :func:`~symcalc.batch.ids.file_names`),
+    ``DIR/index.json`` (every row: line, id, status, file or error) and ``DIR/index.md``.
     """
     if fmt not in EXTENSIONS:
         raise SymcalcError(f"format must be one of {', '.join(EXTENSIONS)}")
-    out = Path(out)
-    shard_dir = out / ".shards"
-    shard_dir.mkdir(parents=True, exist_ok=True)
-    unique: dict[str, dict[str, Any]] = {}
-    for job in jobs:
-        unique.setdefault(_job_key(job, fmt), job)
-    keys = sorted(unique)
-    # enough shards to keep every worker busy (the local core count stands in for a cluster's size)
-    shard_size = max(1, min(shard_size, -(-len(keys) // (4 * (os.cpu_count() or 1)))))
-    shards = [keys[i : i + shard_size] for i in range(0, len(keys), shard_size)]
-    shard_ids = [hashlib.sha256("".join(s).encode()).hexdigest()[:16] for s in shards]
-    report = BatchReport(out)
+    limits = check_limits(time_limit, memory_limit, shard_size)
+    report = BatchReport(Path(out))
+    entries: list[dict[str, Any]] = []  # input order: a checked problem, or a bad row
+    first_line: dict[str, int] = {}
+    for pos, row in enumerate(jobs, 1):
+        try:
+            job = check_problem(row, line=pos)
+        except BadRowError as err:
+            bad = BadRow(err.row.line, err.row.reason, "problems")
+            report.bad.append(bad)
+            entries.append({"line": bad.line, "status": "bad row", "error": bad.reason})
+            continue
+        if job["id"] in first_line:
+            bad = BadRow(
+                job["line"],
+                f"the id {job['id']!r} is already used on line {first_line[job['id']]}",
+                "problems",
+            )
+            report.bad.append(bad)
+            entries.append({"line": bad.line, "id": job["id"], "status": "bad row", "error": bad.reason})
+            continue
+        first_line[job["id"]] = job["line"]
+        job["key"] = job_key(job, fmt)
+        entries.append(job)
+    unique = {e["key"]: {k: e[k] for k in _CONTENT if k in e} for e in entries if "key" in e}
+    names = file_names(first_line, EXTENSIONS[fmt])
     start = time.perf_counter()
-    results: dict[str, dict[str, Any]] = {}
-    todo = []
-    for sid, shard in zip(shard_ids, shards, strict=True):
-        path = shard_dir / f"{sid}.jsonl"
-        if resume and path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                rec = json.loads(line)
-                results[rec["key"]] = rec
-            report.skipped_shards += 1
-        else:
-            todo.append((sid, shard))
-    own = executor is None
-    pool = _default_executor() if own else executor
-    try:
-        futures = {
-            pool.submit(_run_shard, [unique[k] for k in shard], fmt, time_limit): sid for sid, shard in todo
-        }
-        with _Progress(len(todo) and sum(len(s) for _sid, s in todo), progress) as bar:
-            for fut in cf.as_completed(futures):
-                sid = futures[fut]
-                records = fut.result()
-                _atomic_write(
-                    shard_dir / f"{sid}.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
-                )
-                for rec in records:
-                    results[rec["key"]] = rec
-                report.computed_shards += 1
-                bar.advance(len(records))
-    finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+    with OutputFolder(out) as folder:
+        results = compute(
+            folder,
+            unique,
+            fmt=fmt,
+            limits=limits,
+            report=report,
+            executor=executor,
+            shard_size=shard_size,
+            resume=resume,
+            retry_failed=retry_failed,
+            progress=progress,
+            solver=solver,
+        )
+        index = []
+        for e in entries:
+            if "key" not in e:
+                index.append(e)
+                continue
+            rec = results[e["key"]]
+            report.results[e["id"]] = rec
+            report.statuses[rec["status"]] += 1
+            entry = {
+                "line": e["line"],
+                "id": e["id"],
+                "task": e["task"],
+                "expr": e["expr"],
+                "status": rec["status"],
+            }
+            if rec["status"] == "ok":
+                report.done += 1
+                if write_files:
+                    text = rec.get("rendering") or ""
+                    _write_if_changed(folder, names[e["id"]], text if text.endswith("\n") else text + "\n")
+                    entry["file"] = names[e["id"]]
+            else:
+                report.failed += 1
+                report.failures.append((e["id"], rec.get("error", "")))
+                entry["error"] = rec.get("error", "")
+            index.append(entry)
+        folder.write_text(
+            "index.json", json.dumps(index, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        )
+        folder.write_text("index.md", _index_markdown(index))
     report.seconds = time.perf_counter() - start
-    index = []
-    for job in sorted(jobs, key=lambda j: str(j["id"])):
-        rec = results[_job_key(job, fmt)]
-        report.results[str(job["id"])] = rec
-        entry = {
-            "id": str(job["id"]),
-            "task": job.get("task", "auto"),
-            "expr": job["expr"],
-            "status": rec["status"],
-        }
-        if rec["status"] == "ok":
-            report.done += 1
-            if write_files:
-                name = f"{job['id']}.{EXTENSIONS[fmt]}"
-                _atomic_write(
-                    out / name,
-                    rec["rendering"] if rec["rendering"].endswith("\n") else rec["rendering"] + "\n",
-                )
-                entry["file"] = name
-        else:
-            report.failed += 1
-            report.failures.append((str(job["id"]), rec["error"]))
-            entry["error"] = rec["error"]
-        index.append(entry)
-    _atomic_write(out / "index.json", json.dumps(index, indent=2, sort_keys=True) + "\n")
-    _atomic_write(out / "index.md", _index_markdown(index))
     return report
 
 
+def _write_if_changed(folder: OutputFolder, name: str, text: str) -> None:
+    path = folder.path / name
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data, folder.mode, durable=False)
+
+
 def _index_markdown(index: list[dict[str, Any]]) -> str:
-    lines = ["# Worked solutions", "", "| id | task | problem | solution |", "| --- | --- | --- | --- |"]
+    lines = [
+        "# Worked solutions",
+        "",
+        "| line | id | task | problem | solution |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for e in index:
-        cell = f"[{e['file']}]({e['file']})" if "file" in e else f"failed: {e.get('error', '')}"
-        lines.append(f"| {e['id']} | {e['task']} | `{e['expr']}` | {cell} |")
+        if "file" in e:
+            cell = f"[{md_cell(e['file'])}]({e['file']})"
+        else:
+            first = (e.get("error") or "").splitlines()[0] if e.get("error") else ""
+            cell = md_cell(f"{e['status']}: {first}")
+        expr = md_code(e["expr"]) if "expr" in e else ""
+        lines.append(
+            f"| {e['line']} | {md_cell(e.get('id', ''))} | {md_cell(e.get('task', ''))} | {expr} | {cell} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -349,162 +492,10 @@ class _Progress:
             self.bar.stop()
 
 
-# -- grading --------------------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """``symcalc.batch.engine.grade`` (and its schema) from before grading had a module of its own."""
+    if name in ("grade", "SCHEMA_SQL"):
+        from . import grading
 
-
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS answers (
-    student TEXT NOT NULL,
-    problem TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    correct INTEGER NOT NULL,       -- 1 right, 0 wrong or not gradable
-    mistakes TEXT NOT NULL,         -- JSON list of mistake ids ("chain.missing_inner", ...)
-    error TEXT,                     -- why the answer could not be checked, if it could not
-    PRIMARY KEY (student, problem)
-);
-"""
-
-
-def grade(
-    submissions: str | Path | Sequence[dict[str, str]],
-    key: str | Path | Sequence[dict[str, Any]],
-    *,
-    out: str | Path,
-    executor: cf.Executor | None = None,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    shard_size: int = 200,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Grade every submitted answer against the key: right or wrong with the mistake named. Writes
-    ``grades.sqlite`` (table ``answers``), ``grades.csv``, ``summary.json`` and ``summary.md``; returns the summary."""
-    rows = load_submissions(submissions) if isinstance(submissions, str | Path) else list(submissions)
-    problems = {str(p["id"]): p for p in (load_problems(key) if isinstance(key, str | Path) else key)}
-    jobs = []
-    for row in rows:
-        problem = problems.get(str(row["problem"]))
-        if problem is None:
-            raise SymcalcError(f"submission for unknown problem {row['problem']!r}")
-        jobs.append(
-            {
-                "id": f"{row['student']}/{row['problem']}",
-                "student": row["student"],
-                "task": "check",
-                "expr": problem["expr"],
-                "vars": problem.get("vars"),
-                "answer": row["answer"],
-            }
-        )
-    report = run_batch(
-        jobs,
-        out=Path(out),
-        executor=executor,
-        time_limit=time_limit,
-        shard_size=shard_size,
-        fmt="json",
-        progress=progress,
-        write_files=False,
-    )
-    out = Path(out)
-    records = []
-    for row, job in zip(rows, jobs, strict=True):
-        rec = report.results[job["id"]]
-        ok = rec.get("status") == "ok" and bool(rec.get("ok"))
-        records.append(
-            (
-                str(row["student"]),
-                str(row["problem"]),
-                row["answer"],
-                int(ok),
-                json.dumps(rec.get("mistakes", [])),
-                rec.get("error"),
-            )
-        )
-    records.sort()
-    db = out / "grades.sqlite"
-    tmp_db = out / ".grades.sqlite.tmp"
-    if tmp_db.exists():
-        tmp_db.unlink()
-    with sqlite3.connect(tmp_db) as con:
-        con.executescript(SCHEMA_SQL)
-        con.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)", records)
-    os.replace(tmp_db, db)
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["student", "problem", "answer", "correct", "mistakes", "error"])
-        w.writerows(records)
-    summary = _summary(records)
-    _atomic_write(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    _atomic_write(out / "summary.md", _summary_markdown(summary))
-    return summary
-
-
-def _summary(records: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
-    per_problem: dict[str, dict[str, Any]] = {}
-    per_student: dict[str, list[int]] = {}
-    for student, problem, _answer, correct, mistakes, _error in records:
-        p = per_problem.setdefault(problem, {"answers": 0, "right": 0, "mistakes": Counter()})
-        p["answers"] += 1
-        p["right"] += correct
-        p["mistakes"].update(json.loads(mistakes))
-        s = per_student.setdefault(student, [0, 0])
-        s[0] += correct
-        s[1] += 1
-    return {
-        "problems": {
-            k: {
-                "answers": v["answers"],
-                "share_right": round(v["right"] / v["answers"], 4),
-                "common_mistakes": sorted(v["mistakes"].items(), key=lambda kv: (-kv[1], kv[0]))[:5],
-            }
-            for k, v in sorted(per_problem.items())
-        },
-        "students": {
-            k: {"right": v[0], "answered": v[1], "score": round(v[0] / v[1], 4)}
-            for k, v in sorted(per_student.items())
-        },
-    }
-
-
-def _summary_markdown(summary: dict[str, Any]) -> str:
-    lines = [
-        "# Grades",
-        "",
-        "## Per problem",
-        "",
-        "| problem | answers | share right | most common mistakes |",
-        "| --- | --- | --- | --- |",
-    ]
-    for pid, p in summary["problems"].items():
-        common = ", ".join(f"{m} ({n})" for m, n in p["common_mistakes"]) or "-"
-        lines.append(f"| {pid} | {p['answers']} | {p['share_right']:.0%} | {common} |")
-    lines += ["", "## Per student", "", "| student | right | answered | score |", "| --- | --- | --- | --- |"]
-    for sid, s in summary["students"].items():
-        lines.append(f"| {sid} | {s['right']} | {s['answered']} | {s['score']:.0%} |")
-    return "\n".join(lines) + "\n"
-
-
-def executor_for(name: str, scheduler: str | None = None) -> tuple[cf.Executor | None, Callable[[], None]]:
-    """``local`` (None: the built-in pool) or ``dask`` (a LocalCluster, or the scheduler given)."""
-    if name == "local":
-        return None, lambda: None
-    if name != "dask":
-        raise SymcalcError(f"executor must be local or dask, not {name!r}")
-    try:
-        import dask
-        from dask.distributed import Client, LocalCluster
-    except ImportError as err:
-        raise SymcalcError("--executor dask needs the dask extra: pip install 'symcalc[dask]'") from err
-    dask.config.set({"distributed.scheduler.allowed-failures": 0})
-    if scheduler:
-        client = Client(scheduler)
-        return client.get_executor(), client.close
-    cluster = LocalCluster(
-        n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    client = Client(cluster)
-
-    def close() -> None:
-        client.close()
-        cluster.close()
-
-    return client.get_executor(), close
+        return getattr(grading, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,10 +35,11 @@ def readable_conditions(
     kept: list[sympy.Basic] = []
     sets: dict[sympy.Symbol, sympy.Set] = {}
     for c in conditions:
-        if c is S.true:
+        if c is S.true or _always_holds(c):
             continue
         solved = _solve_condition(c)
         if solved is None:
+            c = _balanced(c)
             if c not in kept:
                 kept.append(c)
             continue
@@ -53,6 +54,49 @@ def readable_conditions(
         if c not in out:
             out.append(c)
     return out
+
+
+def _always_holds(c: sympy.Basic) -> bool:
+    """A condition true for every real value of its symbols (``1 - sigmoid(u) > 0``, ``e^u + 1 ≠ 0``): stating
+    it would only make a reader look for a restriction that is not there."""
+    if not isinstance(c, sympy.core.relational.Relational) or not isinstance(
+        c, sympy.StrictGreaterThan | sympy.StrictLessThan | sympy.GreaterThan | sympy.LessThan | sympy.Ne
+    ):
+        return False
+    gap = lower(c.lhs - c.rhs)
+    if isinstance(c, sympy.StrictLessThan | sympy.LessThan):
+        gap = -gap
+    candidates = [gap]
+    try:
+        candidates.append(sympy.factor_terms(sympy.together(gap.rewrite(sympy.exp))))
+    except Exception:  # noqa: BLE001 - a form that cannot be built is not a reason
+        pass
+    for g in candidates:
+        if isinstance(c, sympy.Ne):
+            if g.is_positive or g.is_negative:
+                return True
+        elif g.is_positive or (isinstance(c, sympy.GreaterThan | sympy.LessThan) and g.is_nonnegative):
+            return True
+    return False
+
+
+def _balanced(c: sympy.Basic) -> sympy.Basic:
+    """``3y^2 - 6x ≠ 0`` as ``y^2 ≠ 2x``: the common factor dropped and each term on the side where it is
+    positive (only for conditions with several symbols or none solved, which are kept as stated)."""
+    if not isinstance(c, sympy.Ne) or c.rhs != 0 or not isinstance(c.lhs, sympy.Add):
+        return c
+    _, primitive = sympy.factor_terms(c.lhs).as_coeff_Mul()
+    primitive = sympy.expand(primitive) if isinstance(primitive, sympy.Add) else primitive
+    if not isinstance(primitive, sympy.Add):
+        return sympy.Ne(primitive, 0)
+    pos = [t for t in primitive.args if not t.could_extract_minus_sign()]
+    neg = [-t for t in primitive.args if t.could_extract_minus_sign()]
+    if not pos or not neg:
+        return sympy.Ne(primitive if pos else -primitive, 0)
+    lhs, rhs = sympy.Add(*pos), sympy.Add(*neg)
+    if lhs.is_number and not rhs.is_number:
+        lhs, rhs = rhs, lhs
+    return sympy.Ne(lhs, rhs)
 
 
 def _solve_condition(c: sympy.Basic) -> tuple[sympy.Symbol, sympy.Set] | None:
@@ -136,7 +180,8 @@ def _kink_arguments(e: sympy.Expr) -> list[tuple[sympy.Expr, str]]:
 
 
 def find_kinks(e: sympy.Expr, x: sympy.Symbol, derivative_expr: sympy.Expr) -> list:  # type: ignore[type-arg]
-    """Points where f is not differentiable in x (|u| = 0, relu, max ties): the one-sided derivatives there."""
+    """Points where f is not differentiable in x (|u| = 0, relu, max ties, the jump of sign and the step
+    function): the one-sided derivatives there, and the values on each side where f jumps."""
     from .steps import Kink
 
     if e.free_symbols - {x}:
@@ -157,10 +202,14 @@ def find_kinks(e: sympy.Expr, x: sympy.Symbol, derivative_expr: sympy.Expr) -> l
                 continue
             seen.add(p)
             left, right = _one_sided(derivative_expr, x, p)
-            if left is None or right is None or left == right:
+            if left is None or right is None:
                 continue
-            framework = sympy.S.Zero if kind in ("relu", "abs") else None
-            found.append(Kink(p, left, right, framework))
+            below, above = _one_sided(e, x, p)
+            jump = (below, above) if below is not None and above is not None and below != above else None
+            if left == right and jump is None:
+                continue
+            framework = sympy.S.Zero if kind in ("relu", "abs") and jump is None else None
+            found.append(Kink(p, left, right, framework, jump))
     return found
 
 

@@ -31,6 +31,7 @@ from ..functions import lower
 from ..parse import Source, parse
 from ..variables import Variables, resolve_variables
 from .multivariable import gradient
+from .steps import reduce_as_stored
 
 __all__ = [
     "CriticalPoint",
@@ -74,6 +75,29 @@ class CriticalPoint:
     def as_floats(self) -> np.ndarray:
         return np.array([float(v) for v in self.point.values()])
 
+    def _repr_latex_(self) -> str:
+        return rf"$${_point_latex(self.point)}:\ \text{{{self.kind}}},\ f = {sympy.latex(self.value)}$$"
+
+    def _repr_markdown_(self) -> str:
+        eig = ", ".join(f"{v:.6g}" for v in self.eigenvalues)
+        lines = [
+            f"**{self.kind}** at ${_point_latex(self.point)}$, $f = {sympy.latex(self.value)}$",
+            "",
+            f"- Hessian: ${sympy.latex(self.hessian, mat_str='bmatrix', mat_delim='')}$"
+            + (f", eigenvalues {eig}" if eig else ""),
+        ]
+        if self.reason:
+            lines.append(f"- {self.reason}")
+        if not self.exact:
+            lines.append("- found numerically (15 digits)")
+        return "\n".join(lines) + "\n"
+
+
+def _point_latex(point: dict[sympy.Symbol, sympy.Expr]) -> str:
+    names = ", ".join(sympy.latex(k) for k in point)
+    values = ", ".join(sympy.latex(v) for v in point.values())
+    return f"({names}) = ({values})" if len(point) > 1 else f"{names} = {values}"
+
 
 @dataclass(frozen=True)
 class Family:
@@ -82,6 +106,10 @@ class Family:
     description: str
     equations: tuple[sympy.Basic, ...]
     kind: str = "inconclusive"
+
+    def _repr_markdown_(self) -> str:
+        eqs = ", ".join(f"${sympy.latex(e)}$" for e in self.equations)
+        return f"**{self.kind}**: {self.description}" + (f" ({eqs})" if eqs else "") + "\n"
 
 
 @dataclass(frozen=True)
@@ -92,6 +120,12 @@ class NondifferentiablePoint:
     value: sympy.Expr
     kind: str
     reason: str
+
+    def _repr_markdown_(self) -> str:
+        return (
+            f"**{self.kind}** at ${_point_latex(self.point)}$ (not differentiable there), "
+            f"$f = {sympy.latex(self.value)}$: {self.reason}\n"
+        )
 
 
 @dataclass(frozen=True)
@@ -147,6 +181,8 @@ class CriticalPoints:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    __reduce__ = reduce_as_stored  # the equations are kept as factored: 3*(x**2 - y)
 
     def __str__(self) -> str:
         return self.to_text()
@@ -376,6 +412,18 @@ def _discriminant_line(hm: np.ndarray) -> str:
 # -- the function ---------------------------------------------------------------------------------------
 
 
+#: The longest symbolic solve a caller may ask for, in seconds (a day).
+MAX_TIMEOUT = 86_400.0
+
+
+def check_timeout(timeout: float) -> None:
+    """Refuse a ``timeout`` that is not a number of seconds above 0 and at most :data:`MAX_TIMEOUT`."""
+    if not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT:
+        raise SymcalcError(
+            f"timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, got {timeout!r}"
+        )
+
+
 def critical_points(
     expr: Source,
     variables: Variables = None,
@@ -398,6 +446,7 @@ def critical_points(
     """
     from ..numeric.compile import compile as compile_
 
+    check_timeout(timeout)
     start = time.perf_counter()
     e = parse(expr)
     xs = resolve_variables([e], variables)

@@ -20,10 +20,11 @@ import numpy as np
 import sympy
 
 from ..bounded import TimedOut, run_bounded
+from ..errors import SymcalcError
 from ..functions import lower
 from ..parse import Source, parse, parse_equation
 from ..variables import Variables, resolve_variables
-from .critical import _is_real_number, _nice, _to_real
+from .critical import _is_real_number, _nice, _to_real, check_timeout
 
 __all__ = ["LagrangePoint", "LagrangeResult", "lagrange"]
 
@@ -69,10 +70,14 @@ class LagrangeResult:
         return lagrange_to_text(self)
 
     def to_markdown(self) -> str:
-        return "```text\n" + self.to_text() + "\n```\n"
+        from ..render import lagrange_to_markdown
+
+        return lagrange_to_markdown(self)
 
     def to_latex(self) -> str:
-        return "\\begin{verbatim}\n" + self.to_text() + "\n\\end{verbatim}\n"
+        from ..render import lagrange_to_latex
+
+        return lagrange_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
         from ..render import lagrange_to_dict
@@ -109,10 +114,22 @@ def lagrange(
         >>> [p.coords for p in r.maximum], r.minimum
         ([(5, 5)], None)
     """
+    check_timeout(timeout)
     f = parse(objective)
-    items = [constraints] if isinstance(constraints, str | sympy.Basic) else list(constraints)
+    items = [constraints] if isinstance(constraints, str | sympy.Basic | int | float) else list(constraints)
+    if not items:
+        raise SymcalcError(
+            "lagrange needs at least one constraint (g = 0 or lhs = rhs); for extrema without constraints use "
+            "symcalc.critical_points, which classifies each point by the Hessian"
+        )
     gs = [_constraint(c) for c in items]
     xs = resolve_variables([f, *gs], variables)
+    others = sorted({s for e in (f, *gs) for s in e.free_symbols} - set(xs), key=str)
+    if others:
+        raise SymcalcError(
+            f"the problem has symbols that are not variables: {', '.join(map(str, others))} "
+            f"(the variables are {', '.join(map(str, xs))}); list them among the variables or give them values first"
+        )
     lams = [sympy.Symbol(f"lambda_{i + 1}" if len(gs) > 1 else "lambda", real=True) for i in range(len(gs))]
     L = f - sum(lam * g for lam, g in zip(lams, gs, strict=True))
     unknowns = [*xs, *lams]
@@ -128,6 +145,7 @@ def lagrange(
         if set(s) >= set(unknowns) and all(_is_real_number(s[v]) for v in unknowns):
             found.append({v: _to_real(s[v]) for v in unknowns})
     found += _numeric_lagrange(system, unknowns, found)
+    found = [s for s in found if _on_constraints(f, gs, {x: s[x] for x in xs})]
     points = []
     for s in found:
         pt = {x: s[x] for x in xs}
@@ -178,6 +196,34 @@ def lagrange(
     return LagrangeResult(
         f, tuple(gs), tuple(xs), L, tuple(points), maximum, minimum, tuple(notes), tuple(lines)
     )
+
+
+def _on_constraints(f: sympy.Expr, gs: list[sympy.Expr], pt: dict[sympy.Symbol, sympy.Expr]) -> bool:
+    """The last guard before a point is reported: every constraint holds there and f is real there."""
+    subs = {k: sympy.sympify(v).evalf(30) for k, v in pt.items()}
+    try:
+        values = [complex(lower(e).evalf(30, subs=subs)) for e in (f, *gs)]
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    scale = max([1.0, *(abs(complex(v)) for v in subs.values())])
+    fv, residuals = values[0], values[1:]
+    return (
+        all(np.isfinite(v) for v in values)
+        and abs(fv.imag) <= 1e-9 * max(1.0, abs(fv))
+        and all(abs(r) <= 1e-8 * scale for r in residuals)
+    )
+
+
+def _real_parts(v: Any) -> np.ndarray:
+    """Residuals as real numbers: a complex residual r counts as the two equations Re r = 0 and Im r = 0 (a
+    constraint x + y = i has no real point, and casting would drop the i)."""
+    a = np.asarray(v, dtype=complex).reshape(-1)
+    return np.concatenate([a.real, a.imag]) if np.any(a.imag) else a.real
+
+
+def _real_jacobian(v: Any, rows: int, cols: int) -> np.ndarray:
+    a = np.asarray(v, dtype=complex).reshape(rows, cols)
+    return np.vstack([a.real, a.imag]) if np.any(a.imag) else a.real
 
 
 def _bordered_hessian(
@@ -241,8 +287,9 @@ def _numeric_lagrange(
             x = rng.uniform(-6, 6, len(unknowns))
             for _ in range(50):
                 try:
-                    fx = np.array(F(*x), dtype=float)
-                    jx = np.array(J(*x), dtype=float)
+                    fx = np.asarray(F(*x), dtype=complex).reshape(-1)
+                    jx = _real_jacobian(J(*x), len(system), len(unknowns))
+                    fx = np.concatenate([fx.real, fx.imag]) if len(jx) > len(system) else fx.real
                     if not (np.all(np.isfinite(fx)) and np.all(np.isfinite(jx))):
                         break  # LAPACK may not return on non-finite input
                     x = x - np.linalg.lstsq(jx, fx, rcond=None)[0]
@@ -251,8 +298,8 @@ def _numeric_lagrange(
                 if not np.all(np.isfinite(x)):
                     break
             try:
-                residual = np.abs(np.array(F(*x), dtype=float))
-                scale = np.array(terms(*x), dtype=float)
+                residual = np.abs(np.asarray(F(*x), dtype=complex).reshape(-1))
+                scale = np.abs(np.asarray(terms(*x), dtype=complex).reshape(-1))
             except (ValueError, TypeError, ZeroDivisionError):
                 continue
             near_zero = np.linalg.norm(x) < 1e-6
@@ -284,16 +331,23 @@ def _far_values(
                 x = radius * x / np.linalg.norm(x)
                 for _ in range(30):  # project onto the constraint set (least-change Newton)
                     try:
-                        gx = np.array(G(*x), dtype=float).reshape(-1)
-                        jx = np.array(JG(*x), dtype=float).reshape(len(gs), len(xs))
+                        gx = _real_parts(G(*x))
+                        jx = _real_jacobian(JG(*x), len(gs), len(xs))
+                        if len(jx) != len(gx):
+                            break
                         if not (np.all(np.isfinite(gx)) and np.all(np.isfinite(jx))):
                             break
                         x = x - np.linalg.lstsq(jx, gx, rcond=None)[0]
                     except (ValueError, TypeError, np.linalg.LinAlgError):
                         break
                 try:
-                    ok = np.linalg.norm(np.array(G(*x), dtype=float)) < 1e-8 * max(1.0, np.linalg.norm(x))
-                    v = float(Fn(*x))
+                    ok = np.linalg.norm(np.asarray(G(*x), dtype=complex)) < 1e-8 * max(
+                        1.0, float(np.linalg.norm(x))
+                    )
+                    fv = complex(Fn(*x))
+                    if abs(fv.imag) > 1e-9 * max(1.0, abs(fv)):
+                        continue
+                    v = fv.real
                 except (ValueError, TypeError, ZeroDivisionError, OverflowError):
                     continue
                 if ok and np.linalg.norm(x) > radius / 4 and np.isfinite(v):

@@ -288,9 +288,9 @@ class Hessian:
         return hessian_to_markdown(self)
 
     def to_latex(self) -> str:
-        from ..render import matrix_result_to_latex
+        from ..render import hessian_to_latex
 
-        return matrix_result_to_latex("Hessian", self)
+        return hessian_to_latex(self)
 
     def to_dict(self) -> dict[str, Any]:
         from ..render import matrix_result_to_dict

@@ -6,6 +6,11 @@ whose ``result`` is the derivative of its ``expr``, built from the steps of its 
 Where no rule applies, the step is SymPy's own derivative, labelled as such (rule ``"sympy"``): never a
 silent wrong answer.
 
+Every letter a rule binds (the inner function of a chain rule, the factors of a product, the numerator and
+denominator of a quotient) comes from :meth:`Context.fresh`, so one letter names one thing in a whole solution.
+A plug-in line is the rule's formula with the pieces substituted, kept unevaluated, without factors of 1 or
+terms of 0.
+
 Example:
     >>> import sympy
     >>> x = sympy.Symbol("x", real=True)
@@ -65,10 +70,12 @@ UNARY_RULES: dict[type, tuple[str, Outer]] = {
     sympy.asech: ("asech", lambda u: -1 / (u * sqrt(1 - u**2))),
     sympy.acsch: ("acsch", lambda u: -1 / (Abs(u) * sqrt(1 + u**2))),
     Abs: ("abs", lambda u: sympy.sign(u)),
-    sympy.sign: ("sign", lambda u: 2 * sympy.DiracDelta(u)),
+    # sign and the step are flat on each side of their jump: 0 where they are differentiable (u != 0)
+    sympy.sign: ("sign", lambda u: S.Zero),
     sigmoid: ("sigmoid", lambda u: sigmoid(u) * (1 - sigmoid(u))),
     softplus: ("softplus", lambda u: sigmoid(u)),
-    relu: ("relu", lambda u: sympy.Heaviside(u, 0)),
+    # the piecewise derivative a student writes; the kink at 0 is reported apart (Derivation.kinks)
+    relu: ("relu", lambda u: sympy.Piecewise((S.Zero, u < 0), (S.One, u > 0))),
 }
 
 #: Where each function and its derivative are defined and real, as conditions on the argument u.
@@ -92,9 +99,12 @@ DOMAINS: dict[type, Callable[[sympy.Expr], list[sympy.Basic]]] = {
     Abs: lambda u: [sympy.Ne(u, 0)],
     sympy.sign: lambda u: [sympy.Ne(u, 0)],
     sympy.Heaviside: lambda u: [sympy.Ne(u, 0)],
+    relu: lambda u: [sympy.Ne(u, 0)],
 }
 
-_LETTERS = ("u", "v", "w", "s", "p", "q")
+#: Letters for the pieces rules bind, in the order they are handed out (then u_1, u_2, ...). ``e``, ``f`` and
+#: ``g`` are never used: Euler's number, and the generic functions of the catalogue's formulas.
+_LETTERS = ("u", "v", "w", "p", "q", "r", "s", "t")
 
 
 @dataclass
@@ -107,7 +117,7 @@ class Context:
     _names: Iterator[str] | None = None
 
     def fresh(self) -> sympy.Symbol:
-        """A new letter for the inner function of a chain rule: u, v, w, ..., then u_1, u_2, ..."""
+        """A letter not used yet in this solution: u, v, w, p, q, r, s, t, then u_1, u_2, ..."""
         if self._names is None:
             self._names = self._letters()
         for name in self._names:
@@ -147,9 +157,7 @@ def _derive(e: sympy.Expr, ctx: Context) -> Step:
     if not e.has(x):
         return _constant(e, x)
     if e == x:
-        return Step(
-            "variable", "derivative", e, x, S.One, explanation=f"The derivative of {x} by itself is 1."
-        )
+        return Step("variable", "derivative", e, x, S.One, says=("The derivative of ", x, " by itself is 1."))
     if isinstance(e, sympy.Add):
         return _sum(e, ctx)
     if isinstance(e, Mul):
@@ -159,7 +167,7 @@ def _derive(e: sympy.Expr, ctx: Context) -> Step:
     if type(e) in UNARY_RULES and len(e.args) == 1:
         return _unary(e, ctx)
     if isinstance(e, sympy.Heaviside):
-        return _unary_with(e, ctx, "heaviside", lambda u: sympy.DiracDelta(u), e.args[0])
+        return _unary_with(e, ctx, "heaviside", lambda u: S.Zero, e.args[0])
     if isinstance(e, sympy.Max | sympy.Min):
         return _max_min(e, ctx)
     if isinstance(e, sympy.Piecewise):
@@ -171,20 +179,82 @@ def _derive(e: sympy.Expr, ctx: Context) -> Step:
     return _sympy_fallback(e, x)
 
 
+# -- plug-in lines --------------------------------------------------------------------------------------
+
+
+def _times(*factors: sympy.Expr) -> sympy.Expr:
+    """A product as substituted, unevaluated, without factors of 1 (0 if a factor is 0)."""
+    kept = [f for f in factors if f != 1]
+    if any(f == 0 for f in kept):
+        return S.Zero
+    if not kept:
+        return S.One
+    if len(kept) == 1:
+        return kept[0]
+    return Mul(*kept, evaluate=False)
+
+
+def _plus(*terms: sympy.Expr) -> sympy.Expr:
+    """A sum as substituted, unevaluated, without terms of 0."""
+    kept = [t for t in terms if t != 0]
+    if not kept:
+        return S.Zero
+    if len(kept) == 1:
+        return kept[0]
+    return sympy.Add(*kept, evaluate=False)
+
+
+def _minus(t: sympy.Expr) -> sympy.Expr:
+    if t == 0:
+        return S.Zero
+    return Mul(-1, t, evaluate=False)
+
+
+def _fold(e: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """A product or sum holding a piecewise expression, as one piecewise expression with readable conditions
+    (``x < 1/2`` rather than ``2x - 1 < 0``)."""
+    if not e.has(sympy.Piecewise):
+        return e
+    folded = sympy.piecewise_fold(e)
+    if not isinstance(folded, sympy.Piecewise):
+        return folded
+    pieces = []
+    for value, cond in folded.args:
+        pieces.append((sympy.factor_terms(value), _readable_condition(cond, x)))
+    return sympy.Piecewise(*pieces)
+
+
+def _readable_condition(cond: sympy.Basic, x: sympy.Symbol) -> sympy.Basic:
+    if not isinstance(cond, sympy.core.relational.Relational) or cond.free_symbols != {x}:
+        return cond
+    diff = cond.lhs - cond.rhs
+    if not diff.is_polynomial(x) or sympy.degree(diff, x) != 1:
+        return cond
+    try:
+        solved = sympy.solve_univariate_inequality(cond, x)
+    except Exception:  # noqa: BLE001 - a condition SymPy cannot solve stays as it is
+        return cond
+    return solved if isinstance(solved, sympy.core.relational.Relational) else cond
+
+
 # -- leaves ---------------------------------------------------------------------------------------------
 
 
 def _constant(e: sympy.Expr, x: sympy.Symbol) -> Step:
-    held = sorted(str(s) for s in e.free_symbols)
-    why = f" ({', '.join(held)} held constant)" if held else ""
-    return Step(
-        "constant",
-        "derivative",
-        e,
-        x,
-        S.Zero,
-        explanation=f"{e} does not depend on {x}{why}, so its derivative is 0.",
-    )
+    held = sorted(e.free_symbols, key=str)
+    says: tuple[object, ...] = (e, " does not depend on ", x)
+    if held:
+        says += (" (", *_listing(held), " held constant)")
+    return Step("constant", "derivative", e, x, S.Zero, says=(*says, ", so its derivative is 0."))
+
+
+def _listing(items: list[sympy.Basic]) -> tuple[object, ...]:
+    out: list[object] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(", ")
+        out.append(item)
+    return tuple(out)
 
 
 def _sympy_fallback(e: sympy.Expr, x: sympy.Symbol) -> Step:
@@ -212,7 +282,7 @@ def _sum(e: sympy.Add, ctx: Context) -> Step:
         result,
         parts,
         explanation="Differentiate term by term.",
-        plug_in=sympy.Add(*[p.result for p in parts], evaluate=False),
+        plug_in=_plus(*[p.result for p in parts]),
     )
 
 
@@ -224,6 +294,11 @@ def _mul(e: Mul, ctx: Context) -> Step:
         if base is not None:
             return _log_base_rule(e, rest, base, ctx)
         inner = _derive(rest, ctx)
+        says: tuple[object, ...] = (
+            ("The sign stays; differentiate ", rest, ".")
+            if coeff == -1
+            else ("The constant factor ", coeff, " stays; differentiate ", rest, ".")
+        )
         return Step(
             "constant_multiple",
             "derivative",
@@ -231,9 +306,8 @@ def _mul(e: Mul, ctx: Context) -> Step:
             x,
             coeff * inner.result,
             (inner,),
-            explanation=f"The constant factor {coeff} stays; differentiate {rest}.",
-            pieces={"c": coeff, "u": rest},
-            plug_in=Mul(coeff, inner.result, evaluate=False),
+            says=says,
+            plug_in=_times(coeff, inner.result) if coeff != -1 else _minus(inner.result),
         )
     num, den = sympy.fraction(e, exact=True)
     if den != 1 and den.has(x):
@@ -263,23 +337,18 @@ def _log_base_rule(e: sympy.Expr, arg_log: log, base: sympy.Expr, ctx: Context) 
             e,
             x,
             result,
-            explanation=f"The logarithm to base {base} of {x}.",
-            pieces={"b": base},
+            says=("The logarithm to base ", base, " of ", x, ": divide by ", x, " ln(", base, ")."),
         )
     return _chain(e, ctx, "log_base", lambda v: sympy.log(v) / log(base), lambda v: 1 / (v * log(base)), u)
 
 
 def _quotient(e: sympy.Expr, num: sympy.Expr, den: sympy.Expr, ctx: Context) -> Step:
     x = ctx.var
+    u, v = ctx.fresh(), ctx.fresh()
     du, dv = _derive(num, ctx), _derive(den, ctx)
     ctx.require(sympy.Ne(den, 0))
-    plug_in = Mul(
-        sympy.Add(
-            Mul(du.result, den, evaluate=False), Mul(-1, num, dv.result, evaluate=False), evaluate=False
-        ),
-        Pow(Pow(den, 2, evaluate=False), -1, evaluate=False),
-        evaluate=False,
-    )
+    top = _plus(_times(du.result, den), _minus(_times(num, dv.result)))
+    plug_in = Mul(top, Pow(Pow(den, 2, evaluate=False), -1, evaluate=False), evaluate=False)
     result = (du.result * den - num * dv.result) / den**2
     return Step(
         "quotient",
@@ -289,7 +358,7 @@ def _quotient(e: sympy.Expr, num: sympy.Expr, den: sympy.Expr, ctx: Context) -> 
         result,
         (du, dv),
         explanation="A fraction with the variable in the denominator: use the quotient rule.",
-        pieces={"u": num, "v": den, "u'": du.result, "v'": dv.result},
+        pieces={str(u): num, str(v): den, f"{u}'": du.result, f"{v}'": dv.result},
         plug_in=plug_in,
     )
 
@@ -298,24 +367,25 @@ def _product(e: sympy.Expr, factors: list[sympy.Expr], ctx: Context) -> Step:
     x = ctx.var
     if len(factors) > MAX_PRODUCT_FACTORS:
         return _sympy_fallback(e, x)
+    letters = [ctx.fresh() for _ in factors]
     parts = tuple(_derive(f, ctx) for f in factors)
     terms = []
     for i, part in enumerate(parts):
         if part.result == 0:
             continue
-        others = [f for j, f in enumerate(factors) if j != i]
-        terms.append(Mul(part.result, *others, evaluate=False))
-    plug_in = sympy.Add(*terms, evaluate=False) if terms else S.Zero
-    result = sympy.Add(*[Mul(*t.args) for t in terms]) if terms else S.Zero
-    names = (
-        ("u", "v", "w")[: len(factors)]
-        if len(factors) <= 3
-        else tuple(f"f_{i + 1}" for i in range(len(factors)))
+        terms.append(_times(*[part.result if j == i else f for j, f in enumerate(factors)]))
+    plug_in = _plus(*terms)
+    result = sympy.Add(
+        *[
+            part.result * sympy.Mul(*[f for j, f in enumerate(factors) if j != i])
+            for i, part in enumerate(parts)
+        ]
     )
     pieces: dict[str, sympy.Expr] = {}
-    for name, f, part in zip(names, factors, parts, strict=False):
-        pieces[name] = f
-        pieces[name + "'"] = part.result
+    for letter, f in zip(letters, factors, strict=True):
+        pieces[str(letter)] = f
+    for letter, part in zip(letters, parts, strict=True):
+        pieces[f"{letter}'"] = part.result
     how = (
         "two factors"
         if len(factors) == 2
@@ -354,8 +424,8 @@ def _pow(e: Pow, ctx: Context) -> Step:
                 e,
                 x,
                 e * log(base),
-                explanation=f"An exponential with base {base}: multiply by ln {base}.",
-                pieces={"a": base},
+                says=("An exponential with base ", base, ": multiply by ln(", base, ")."),
+                plug_in=_times(e, log(base)),
             )
         return _chain(e, ctx, "exp_base", lambda u: base**u, lambda u: base**u * log(base), n)
     return _log_diff(e, ctx)
@@ -381,9 +451,8 @@ def _power(e: Pow, x: sympy.Symbol, n: sympy.Expr) -> Step:
         e,
         x,
         result,
-        explanation=f"Bring the exponent {n} down and lower it by one.",
-        pieces={"n": n},
-        plug_in=Mul(n, Pow(x, sympy.Add(n, -1, evaluate=False), evaluate=False), evaluate=False),
+        says=("Bring the exponent ", n, " down and lower it by one."),
+        plug_in=_times(n, Pow(x, sympy.Add(n, -1, evaluate=False), evaluate=False)),
     )
     if n.is_Rational and not n.is_Integer:
         root = Step(
@@ -392,7 +461,8 @@ def _power(e: Pow, x: sympy.Symbol, n: sympy.Expr) -> Step:
             e,
             None,
             e,
-            explanation=f"Write the root as a power: {sympy.sstr(e)} = {x}^({n}).",
+            explanation="Write the root as a power.",
+            pieces={"exponent": n},
         )
         return Step(
             "power",
@@ -402,7 +472,6 @@ def _power(e: Pow, x: sympy.Symbol, n: sympy.Expr) -> Step:
             result,
             (root, step),
             explanation="A root is a fractional power; use the power rule.",
-            pieces={"n": n},
         )
     return step
 
@@ -411,7 +480,8 @@ def _log_diff(e: Pow, ctx: Context) -> Step:
     x = ctx.var
     u, v = e.args
     ctx.require(u > 0)
-    inner = _derive(v * log(u), ctx)
+    exponent = v * log(u)
+    inner = _derive(exponent, ctx)
     result = e * inner.result
     return Step(
         "log_diff",
@@ -420,10 +490,18 @@ def _log_diff(e: Pow, ctx: Context) -> Step:
         x,
         result,
         (inner,),
-        explanation=f"The variable is in the base and the exponent: take ln of both sides, "
-        f"ln y = {sympy.sstr(v)}·ln({sympy.sstr(u)}), differentiate, and multiply by y.",
-        pieces={"u": u, "v": v, "ln y": v * log(u)},
-        plug_in=Mul(e, inner.result, evaluate=False),
+        says=(
+            "The variable is in the base and the exponent: ",
+            e,
+            " = e^(",
+            exponent,
+            "), so its derivative is ",
+            e,
+            " times the derivative of ",
+            exponent,
+            ".",
+        ),
+        plug_in=_times(e, inner.result),
     )
 
 
@@ -441,17 +519,15 @@ def _unary_with(e: sympy.Expr, ctx: Context, rule: str, outer: Outer, arg: sympy
         ctx.require(*domain(arg))
     f = e.func
     if arg == ctx.var:
-        return Step(
-            rule, "derivative", e, ctx.var, outer(arg), explanation=_rule_sentence(rule, e, outer(arg))
-        )
+        d = outer(arg)
+        return Step(rule, "derivative", e, ctx.var, d, says=_rule_sentence(e, d))
     return _chain(e, ctx, rule, lambda u: f(u), outer, arg)
 
 
-def _rule_sentence(rule: str, e: sympy.Expr, result: sympy.Expr) -> str:
-    from .steps import CATALOGUE
-
-    del CATALOGUE
-    return f"The derivative of {sympy.sstr(e)} is {sympy.sstr(result)}."
+def _rule_sentence(e: sympy.Expr, result: sympy.Expr) -> tuple[object, ...]:
+    if isinstance(result, sympy.Piecewise):
+        return ("The derivative of ", e, " is ", result, "; it does not exist where the pieces meet.")
+    return ("The derivative of ", e, " is ", result, ".")
 
 
 def _chain(
@@ -467,11 +543,11 @@ def _chain(
         outer_expr,
         u,
         outer_result,
-        explanation=_rule_sentence(rule, outer_expr, outer_result),
+        says=_rule_sentence(outer_expr, outer_result),
     )
     inner_step = _derive(inner, ctx)
     at_inner = outer_result.subs(u, inner)
-    result = at_inner * inner_step.result
+    result = _fold(at_inner * inner_step.result, x)
     return Step(
         "chain",
         "derivative",
@@ -479,10 +555,9 @@ def _chain(
         x,
         result,
         (outer_step, inner_step),
-        explanation=f"Chain rule with outer function {sympy.sstr(outer_expr)} and inner function "
-        f"{u} = {sympy.sstr(inner)}.",
+        explanation="The outer derivative at the inner function, times the inner derivative.",
         pieces={"outer": outer_expr, str(u): inner, "outer'": outer_result, "inner'": inner_step.result},
-        plug_in=Mul(at_inner, inner_step.result, evaluate=False),
+        plug_in=_times(at_inner, inner_step.result),
     )
 
 
@@ -491,30 +566,52 @@ def _undefined(e: AppliedUndef, ctx: Context) -> Step:
     arg = e.args[0]
     f = e.func
     if arg == x:
+        d = sympy.Derivative(e, x)
         return Step(
             "undefined_function",
             "derivative",
             e,
             x,
-            sympy.Derivative(e, x),
-            explanation=f"{f} is not given, so its derivative stays {f}'({x}).",
+            d,
+            says=(e, " is a function of ", x, " that is not given: its derivative stays ", d, "."),
         )
     return _chain(e, ctx, "undefined_function", lambda u: f(u), lambda u: sympy.Derivative(f(u), u), arg)
 
 
 def _max_min(e: sympy.Expr, ctx: Context) -> Step:
     x = ctx.var
-    parts = tuple(_derive(a, ctx) for a in e.args)
     which = "max" if isinstance(e, sympy.Max) else "min"
+    if len(e.args) == 2:
+        p, q = ctx.fresh(), ctx.fresh()
+    parts = tuple(_derive(a, ctx) for a in e.args)
+    if len(e.args) != 2:
+        return Step(
+            "max_min",
+            "derivative",
+            e,
+            x,
+            sympy.diff(e, x),
+            parts,
+            explanation=f"{which} takes the derivative of whichever argument is the {which} (SymPy writes the "
+            "switch with step functions); it is not differentiable where the arguments tie.",
+        )
+    (a, b), (da, db) = e.args, parts
+    ctx.require(sympy.Ne(a - b, 0))
+    first, second = (a > b, b > a) if which == "max" else (a < b, b < a)
+    result = _fold(sympy.Piecewise((da.result, first), (db.result, second)), x)
     return Step(
         "max_min",
         "derivative",
         e,
         x,
-        sympy.diff(e, x),
+        result,
         parts,
-        explanation=f"{which} takes the derivative of whichever argument is the {which} "
-        f"(SymPy writes the switch with Heaviside steps); it is not differentiable where the arguments tie.",
+        says=(
+            f"{which} takes the derivative of whichever argument is the {which}; it is not differentiable where ",
+            sympy.Eq(a, b, evaluate=False),
+            ".",
+        ),
+        pieces={str(p): a, str(q): b, f"{p}'": da.result, f"{q}'": db.result},
     )
 
 

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,8 +46,8 @@ CATALOGUE: dict[str, Rule] = _rules(
     ("solution", "Worked solution", r"\frac{d}{dx} f(x)", "d/dx f(x)"),
     ("constant", "Constant rule", r"\frac{d}{dx} c = 0", "d/dx c = 0"),
     ("variable", "Identity rule", r"\frac{d}{dx} x = 1", "d/dx x = 1"),
-    ("constant_multiple", "Constant multiple rule", r"(c\,u)' = c\,u'", "(c u)' = c u'"),
-    ("sum", "Sum rule", r"(u + v)' = u' + v'", "(u + v)' = u' + v'"),
+    ("constant_multiple", "Constant multiple rule", r"(c\,f)' = c\,f'", "(c f)' = c f'"),
+    ("sum", "Sum rule", r"(f + g)' = f' + g'", "(f + g)' = f' + g'"),
     ("power", "Power rule", r"\frac{d}{dx} x^{n} = n\,x^{n-1}", "d/dx x^n = n x^(n-1)"),
     ("product", "Product rule", r"(u\,v)' = u'\,v + u\,v'", "(u v)' = u' v + u v'"),
     (
@@ -173,14 +174,14 @@ CATALOGUE: dict[str, Rule] = _rules(
         "abs",
         "Absolute value rule",
         r"\frac{d}{dx} |x| = \operatorname{sign}(x) = \frac{x}{|x|},\ x \ne 0",
-        "d/dx |x| = sign(x), x != 0",
+        "d/dx |x| = sign(x) = x/|x|, x ≠ 0",
     ),
-    ("sign", "Sign rule", r"\frac{d}{dx} \operatorname{sign} x = 0,\ x \ne 0", "d/dx sign(x) = 0, x != 0"),
+    ("sign", "Sign rule", r"\frac{d}{dx} \operatorname{sign} x = 0,\ x \ne 0", "d/dx sign(x) = 0, x ≠ 0"),
     (
         "heaviside",
         "Heaviside rule",
-        r"\frac{d}{dx} H(x) = \delta(x)\ (0 \text{ for } x \ne 0)",
-        "d/dx H(x) = delta(x) (0 for x != 0)",
+        r"\frac{d}{dx} H(x) = 0,\ x \ne 0 \ (H \text{ jumps at } 0)",
+        "d/dx heaviside(x) = 0, x ≠ 0 (it jumps at 0)",
     ),
     (
         "log_diff",
@@ -198,26 +199,26 @@ CATALOGUE: dict[str, Rule] = _rules(
     (
         "max_min",
         "Max and min",
-        r"\frac{d}{dx} \max(u, v) = u' \text{ where } u > v,\ v' \text{ where } v > u",
+        r"\frac{d}{dx} \max(u, v) = \begin{cases} u' & u > v \\ v' & v > u \end{cases}",
         "d/dx max(u, v) = u' where u > v, v' where v > u",
     ),
     (
         "sigmoid",
         "Sigmoid rule",
         r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
-        "sigma'(x) = sigma(x) (1 - sigma(x))",
+        "sigmoid'(x) = sigmoid(x) (1 - sigmoid(x))",
     ),
     (
         "softplus",
         "Softplus rule",
         r"\frac{d}{dx} \operatorname{softplus}(x) = \sigma(x)",
-        "d/dx softplus(x) = sigma(x)",
+        "d/dx softplus(x) = sigmoid(x)",
     ),
     (
         "relu",
         "ReLU rule",
-        r"\operatorname{ReLU}'(x) = H(x) \ (0 \text{ at } x = 0 \text{, as ML frameworks take it})",
-        "relu'(x) = H(x), taken as 0 at x = 0",
+        r"\operatorname{ReLU}'(x) = \begin{cases} 0 & x < 0 \\ 1 & x > 0 \end{cases}",
+        "relu'(x) = 0 for x < 0, 1 for x > 0",
     ),
     (
         "undefined_function",
@@ -238,10 +239,46 @@ CATALOGUE: dict[str, Rule] = _rules(
         r"F(x, y) = 0 \Rightarrow \frac{dy}{dx} = -\frac{F_x}{F_y}",
         "F(x, y) = 0 => dy/dx = -F_x / F_y",
     ),
+    (
+        "differentiate_equation",
+        "Differentiate both sides",
+        r"a = b \Rightarrow \frac{d}{dx} a = \frac{d}{dx} b",
+        "a = b => d/dx a = d/dx b",
+    ),
+    ("collect", "Collect the terms", r"a + c = b \Leftrightarrow a = b - c", "a + c = b <=> a = b - c"),
+    ("factor_out", "Factor out", r"a\,t + b\,t = (a + b)\,t", "a t + b t = (a + b) t"),
+    (
+        "divide",
+        "Divide",
+        r"a\,t = b \Rightarrow t = \frac{b}{a} \ (a \ne 0)",
+        "a t = b => t = b/a (a ≠ 0)",
+    ),
+    ("substitute", "Substitute", r"t = c \Rightarrow g(t) = g(c)", "t = c => g(t) = g(c)"),
+    (
+        "use_equation",
+        "Use the equation",
+        r"F(x, y) = 0 \text{ on the curve}",
+        "F(x, y) = 0 on the curve",
+    ),
     ("rewrite", "Rewrite", r"a = b", "a = b"),
     ("simplify", "Simplify", r"a = b", "a = b"),
     ("sympy", "SymPy's derivative", r"\frac{d}{dx} f", "d/dx f"),
 )
+
+
+def _load_as_stored(cls: type, blob: bytes) -> Any:
+    with sympy.evaluate(False):  # each expression comes back exactly as it was built
+        state = pickle.loads(blob)
+    obj: Any = object.__new__(cls)
+    for key, value in state.items():
+        object.__setattr__(obj, key, value)
+    return obj
+
+
+def reduce_as_stored(obj: Any) -> tuple[Any, ...]:
+    """``__reduce__`` for a result that keeps expressions unevaluated (a plug-in line, ``3*(x - y)``): SymPy's own
+    pickling rebuilds every expression with evaluation on, which would turn them into ``3*x - 3*y``."""
+    return (_load_as_stored, (type(obj), pickle.dumps(obj.__dict__, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 @dataclass(frozen=True)
@@ -257,9 +294,13 @@ class Step:
         result: what the rule gave.
         substeps: the steps this one needed, in order.
         explanation: one sentence for a reader.
-        pieces: the named parts a reader needs (``u``, ``u'``, ``outer``, ``inner``), as expressions.
+        pieces: the named parts a reader needs: each letter the rule binds (``u``, ``v``, one letter naming one
+            thing in a whole solution) with its derivative (``u'``), a chain rule's ``outer`` function and its
+            derivative ``outer'``, and for the steps of implicit differentiation the equation used.
         plug_in: the rule's formula with the pieces substituted, unevaluated, before tidying.
         order: how many times ``var`` is differentiated (more than 1 only on the root of a higher derivative).
+        says: the explanation as prose and expressions (``("The constant factor ", 3, " stays.")``), so that each
+            format prints the expressions in its own notation; ``explanation`` is its plain text.
     """
 
     rule: str
@@ -269,9 +310,17 @@ class Step:
     result: sympy.Expr
     substeps: tuple[Step, ...] = ()
     explanation: str = ""
-    pieces: dict[str, sympy.Expr] = field(default_factory=dict)
+    pieces: dict[str, Any] = field(default_factory=dict)
     plug_in: sympy.Expr | None = None
     order: int = 1
+    says: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.says and not self.explanation:
+            from ..render.notation import text
+
+            plain = "".join(p if isinstance(p, str) else text(p) for p in self.says)
+            object.__setattr__(self, "explanation", plain)
 
     @property
     def formula(self) -> str:
@@ -297,16 +346,44 @@ class Step:
 
         return step_to_dict(self)
 
+    def _claim_latex(self) -> str:
+        """What this step claims, in LaTeX: ``d/dx [expr] = result`` (or ``expr = result`` for a rewrite)."""
+        result = sympy.latex(self.result)
+        if self.kind != "derivative" or self.var is None:
+            return result if self.kind == "solve" else f"{sympy.latex(self.expr)} = {result}"
+        order = f"^{{{self.order}}}" if self.order > 1 else ""
+        d = rf"\frac{{d{order}}}{{d{sympy.latex(self.var)}{order}}}"
+        return rf"{d}\left[{sympy.latex(self.expr)}\right] = {result}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self._claim_latex()}$$"
+
+    __reduce__ = reduce_as_stored
+
+    def _repr_markdown_(self) -> str:
+        lines: list[str] = []
+
+        def add(step: Step, depth: int) -> None:
+            why = f" {step.explanation}" if step.explanation else ""
+            lines.append(f"{'    ' * depth}- **{step.name}**: ${step._claim_latex()}$.{why}")
+            for child in step.substeps:
+                add(child, depth + 1)
+
+        add(self, 0)
+        return "\n".join(lines) + "\n"
+
 
 @dataclass(frozen=True)
 class Kink:
     """A point where the function is not differentiable (|x|, ReLU, max): the one-sided derivatives there, the
-    subgradient interval between them, and the value ML frameworks use."""
+    subgradient interval between them, and the value ML frameworks use. Where the function jumps (sign, the
+    step function), ``jump`` holds its values just left and just right of the point."""
 
     point: sympy.Expr
     left: sympy.Expr
     right: sympy.Expr
     framework_value: sympy.Expr | None
+    jump: tuple[sympy.Expr, sympy.Expr] | None = None
 
     @property
     def subgradients(self) -> tuple[sympy.Expr, sympy.Expr]:
@@ -329,6 +406,9 @@ class Derivation:
         equivalent_forms: other forms of the result, each equal to it.
         detail: how much of the working the renderings show (``"brief"``, ``"standard"``, ``"full"``).
         kinks: points where f is not differentiable, with one-sided derivatives (one variable).
+        notes: what was not done, one sentence each: ``"Not tidied: ..."`` (the tidy-up passed its deadline,
+            so the result is the rules' raw form), ``"Not verified: ..."`` (the check against SymPy could not
+            decide in time); empty when the result is tidied and verified.
     """
 
     expr: sympy.Expr
@@ -342,6 +422,7 @@ class Derivation:
     detail: str = "standard"
     known: frozenset[str] = frozenset()
     kinks: tuple[Kink, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def walk(self) -> Iterator[Step]:
         """Every step of the solution, depth first."""
@@ -378,6 +459,8 @@ class Derivation:
         from ..render.derivation import _answer_lhs_latex
 
         return f"$${_answer_lhs_latex(self)} = {sympy.latex(self.result)}$$"
+
+    __reduce__ = reduce_as_stored
 
     def __str__(self) -> str:
         return self.to_text()

@@ -10,16 +10,73 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import sympy
 from sympy import S
 
-from ..functions import sigmoid
+from ..functions import sigmoid, softplus
 from .steps import Step
 
-__all__ = ["SIMPLIFY_MAX_OPS", "equivalent_forms", "tidy", "tidy_with_candidates"]
+__all__ = [
+    "EXPAND_MAX_TERMS",
+    "SIMPLIFY_MAX_OPS",
+    "TIDY_TIMEOUT",
+    "equivalent_forms",
+    "expansion_size",
+    "tidy",
+    "tidy_with_candidates",
+]
 
 #: Above this size (SymPy operations) the tidy-up tries only cheap forms, never ``simplify``.
 SIMPLIFY_MAX_OPS = 80
+#: Above this many terms once multiplied out (``(x+1)^1000`` has 1001) no form that multiplies out is tried:
+#: ``expand``, ``cancel``, ``factor`` and ``simplify`` would spend seconds on a form that is never the tidy one.
+EXPAND_MAX_TERMS = 200
+
+
+def expansion_size(e: sympy.Basic) -> float:
+    """How many terms ``expand`` would write at the worst place in ``e``, estimated without expanding.
+
+    A power of a sum of t terms to the n has C(n + t - 1, t - 1) terms; products multiply, sums add.
+
+    >>> x = sympy.Symbol("x")
+    >>> expansion_size((x + 1) ** 1000), expansion_size(sympy.sin((x + 1) ** 3) * (x + 2))
+    (1001.0, 4.0)
+    """
+    worst = 1.0
+
+    def terms(node: sympy.Basic) -> float:
+        nonlocal worst
+        if node.is_Atom:
+            return 1.0
+        if isinstance(node, sympy.Add):
+            n = sum(terms(a) for a in node.args)
+        elif isinstance(node, sympy.Mul):
+            n = math.prod(terms(a) for a in node.args)
+        elif isinstance(node, sympy.Pow) and node.exp.is_Integer and node.exp > 1:
+            t, k = terms(node.base), int(node.exp)
+            n = 1.0 if t <= 1 else (math.inf if k > 10**6 else _binomial(k + t - 1, t - 1))
+        else:
+            for a in node.args:
+                terms(a)
+            n = 1.0
+        worst = max(worst, n)
+        return n
+
+    terms(e)
+    return worst
+
+
+def _binomial(n: float, k: float) -> float:
+    """C(n, k) as a float (inf past the float range); from log-gamma where exact integers would be large."""
+    if k > n:
+        return 0.0
+    if n < 2000:
+        exact = math.comb(int(n), int(k))
+        return float(exact) if exact < 10**300 else math.inf
+    log = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    return math.exp(log) if log < 700 else math.inf
 
 
 def _functions_of(e: sympy.Expr) -> set[type]:
@@ -34,13 +91,17 @@ def _score(form: sympy.Expr, allowed: set[type]) -> int:
 
 def _candidates(raw: sympy.Expr, original: sympy.Expr, var: sympy.Symbol | None = None) -> list[sympy.Expr]:
     forms = [raw]
-    cheap = [sympy.factor_terms, sympy.together, sympy.cancel, sympy.expand, sympy.powsimp]
+    # cheap forms first; those that multiply out only where that stays small
+    small = expansion_size(raw) <= EXPAND_MAX_TERMS
+    cheap = [sympy.factor_terms, sympy.together, sympy.powsimp]
+    if small:
+        cheap[2:2] = [sympy.cancel, sympy.expand]
     for f in cheap:
         try:
             forms.append(f(raw))
         except Exception:  # noqa: BLE001 - a form that cannot be built is simply not a candidate
             continue
-    if sympy.count_ops(raw) <= SIMPLIFY_MAX_OPS:
+    if small and sympy.count_ops(raw) <= SIMPLIFY_MAX_OPS:
         for f in (sympy.factor, sympy.simplify):
             try:
                 forms.append(f(raw))
@@ -57,29 +118,125 @@ def _candidates(raw: sympy.Expr, original: sympy.Expr, var: sympy.Symbol | None 
 
 
 def _ml_form(original: sympy.Expr, var: sympy.Symbol | None) -> sympy.Expr | None:
-    """A typed sigmoid ``1/(1 + e^(-u))`` has derivative ``sigma(u)(1 - sigma(u)) u'``: the form ML courses use."""
-    if var is None or not (isinstance(original, sympy.Pow) and original.exp == -1):
+    """The form ML courses write a derivative in, where the function is one they name:
+
+    * a typed sigmoid ``1/(1 + e^(-u))`` has derivative ``sigma(u)(1 - sigma(u)) u'``;
+    * a cross-entropy with the sigmoid (``-y ln(sigma(z)) - (1 - y) ln(1 - sigma(z))``, typed or not) has
+      derivative ``(sigma(z) - y) z'``;
+    * log-sum-exp and the softmax cross-entropy have derivatives in the softmax ``e^(z_k)/(e^(z_1) + ...)``
+      (``p_1 - 1`` for the first class), which the renderings name ``p = softmax(z)``;
+    * a typed softplus ``ln(1 + e^u)`` has derivative ``sigma(u) u'``.
+
+    Every form is the derivative of the same function, so it equals the rule's result.
+    """
+    if var is None or not original.has(var):
         return None
-    base = original.base
-    if not (isinstance(base, sympy.Add) and len(base.args) == 2 and S.One in base.args):
+    if isinstance(original, sympy.Pow) and original.exp == -1:
+        u = _ml_typed_sigmoid_arg(original)
+        if u is not None:
+            return sigmoid(u) * (1 - sigmoid(u)) * sympy.diff(u, var)
+    named = _ml_named(original)
+    try:
+        split = sympy.expand_log(named, force=True)
+        if any(_ml_is_log_sum_exp(f) for f in split.atoms(sympy.log)):
+            return _ml_softmax_form(split, var)
+        if named.has(softplus) or any(f.args[0].has(sigmoid) for f in named.atoms(sympy.log)):
+            d = sympy.diff(named, var).replace(
+                lambda e: isinstance(e, sigmoid) and e.args[0].could_extract_minus_sign(),
+                lambda e: 1 - sigmoid(-e.args[0]),
+            )
+            forms = [sympy.factor_terms(sympy.expand(d)), sympy.factor_terms(d)]
+            return min(forms, key=sympy.count_ops)
+    except Exception:  # noqa: BLE001 - no ML form is not an error: the other candidates remain
         return None
-    other = base.args[1] if base.args[0] == S.One else base.args[0]
-    if not isinstance(other, sympy.exp):
+    return None
+
+
+def _ml_typed_sigmoid_arg(e: sympy.Expr) -> sympy.Expr | None:
+    """u for ``1/(1 + e^(-u))`` (or ``e^u/(1 + e^u)``), else None."""
+    if isinstance(e, sympy.Pow) and e.exp == -1 and isinstance(e.base, sympy.Add) and len(e.base.args) == 2:
+        if S.One in e.base.args:
+            other = e.base.args[1] if e.base.args[0] == S.One else e.base.args[0]
+            if isinstance(other, sympy.exp):
+                return -other.args[0]
+    if isinstance(e, sympy.Mul) and len(e.args) == 2:
+        ex = next((a for a in e.args if isinstance(a, sympy.exp)), None)
+        rest = next((a for a in e.args if a is not ex), None)
+        if ex is not None and rest == 1 / (1 + ex):
+            return ex.args[0]
+    return None
+
+
+def _ml_named(e: sympy.Expr) -> sympy.Expr:
+    """A typed sigmoid written ``sigmoid(u)``, a typed softplus ``ln(1 + e^u)`` written ``softplus(u)``."""
+
+    def typed(node: sympy.Expr) -> bool:
+        if _ml_typed_sigmoid_arg(node) is not None:
+            return True
+        return isinstance(node, sympy.log) and _ml_softplus_arg(node) is not None
+
+    def named(node: sympy.Expr) -> sympy.Expr:
+        if isinstance(node, sympy.log):
+            return softplus(_ml_softplus_arg(node))
+        return sigmoid(_ml_typed_sigmoid_arg(node))
+
+    return e.replace(typed, named)
+
+
+def _ml_softplus_arg(e: sympy.log) -> sympy.Expr | None:
+    a = e.args[0]
+    if isinstance(a, sympy.Add) and len(a.args) == 2 and S.One in a.args:
+        other = a.args[1] if a.args[0] == S.One else a.args[0]
+        if isinstance(other, sympy.exp):
+            return other.args[0]
+    return None
+
+
+def _ml_is_log_sum_exp(f: sympy.log) -> bool:
+    a = f.args[0]
+    return isinstance(a, sympy.Add) and len(a.args) >= 2 and all(isinstance(t, sympy.exp) for t in a.args)
+
+
+def _ml_softmax_form(e: sympy.Expr, var: sympy.Symbol) -> sympy.Expr | None:
+    """The derivative of an expression with log-sum-exp in it, written with the softmax fractions."""
+    sums = [f.args[0] for f in e.atoms(sympy.log) if _ml_is_log_sum_exp(f)]
+    d = sympy.expand(sympy.diff(e, var))
+    fractions = [t / s for s in sums for t in s.args]
+    form = sympy.collect(d, fractions)
+    if not any(form.has(f) for f in fractions):
         return None
-    u = -other.args[0]
-    return sigmoid(u) * (1 - sigmoid(u)) * sympy.diff(u, var)
+    return form
 
 
 #: The rule's own form wins unless another is clearly smaller (by more than this many operations).
 RAW_FORM_BONUS = 1
 
 
-def tidy(raw: sympy.Expr, original: sympy.Expr, var: sympy.Symbol | None = None) -> Step:
+#: Seconds of computing :func:`tidy` gives itself unless told otherwise.
+TIDY_TIMEOUT = 1.0
+
+
+def tidy(
+    raw: sympy.Expr,
+    original: sympy.Expr,
+    var: sympy.Symbol | None = None,
+    *,
+    timeout: float | None = TIDY_TIMEOUT,
+) -> Step:
     """The final tidy-up: the best-scored of a few equal forms (size, and no functions the input lacks).
 
-    A recognised ML form (``sigma(x)(1 - sigma(x))`` for a typed sigmoid) is chosen whenever it exists.
+    A recognised ML form (``sigma(x)(1 - sigma(x))`` for a typed sigmoid) is chosen whenever it exists. Past
+    ``timeout`` seconds of computing (``None``: no limit) the step keeps ``raw`` as it is, and says so.
     """
-    return tidy_with_candidates(raw, original, var)[0]
+    from ..bounded import TimedOut
+    from .verify import within  # the same stage; verify uses expansion_size from here at import
+
+    try:
+        return within(tidy_with_candidates, (raw, original, var), timeout)[0]
+    except TimedOut:
+        return Step(
+            "simplify", "rewrite", raw, None, raw, explanation="Not tidied: the tidy-up ran out of time."
+        )
 
 
 def tidy_with_candidates(
@@ -90,7 +247,7 @@ def tidy_with_candidates(
     forms = _candidates(raw, original, var)
     ml = _ml_form(original, var)
 
-    natural = {raw, _safe(sympy.cancel, raw)}
+    natural = {raw, _safe(sympy.cancel, raw)} if expansion_size(raw) <= EXPAND_MAX_TERMS else {raw}
 
     def score(f: sympy.Expr) -> tuple[int, int]:
         if ml is not None and f == ml:

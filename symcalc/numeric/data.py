@@ -80,7 +80,9 @@ def lower_data(
 
     def evaluate(x: np.ndarray) -> float:
         point = list(np.asarray(x, dtype=np.float64).reshape(-1))
-        totals = [float(np.sum(np.broadcast_to(f(*point, *vals), (m,)))) for _p, f, vals in sums]
-        return float(outer_fn(*point, *totals))
+        # a value outside the domain is reported once, as a DomainWarning, by the compiled function
+        with np.errstate(all="ignore"):
+            totals = [float(np.sum(np.broadcast_to(f(*point, *vals), (m,)))) for _p, f, vals in sums]
+            return float(outer_fn(*point, *totals))
 
     return evaluate

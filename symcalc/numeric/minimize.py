@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import sympy
 
 from ..errors import OptimizationError
 from ..parse import Source
+from ..render.notation import text
 from .compile import CompiledFunction, compile
 from .updates import OptimizeResult, UpdateRule
 from .updates import minimize as _minimize
@@ -80,6 +82,11 @@ def suggest_lr(expr: Source | CompiledFunction, region: Any = None, variables: A
         pts = _region_points(region, fn.n)
         hs = fn.hess(pts)
         ok = np.all(np.isfinite(hs), axis=(1, 2))
+        if not ok.any():
+            raise OptimizationError(
+                "the Hessian is not finite anywhere in the region, so no step size can be suggested; "
+                "start inside the domain of f, or pass lr=..."
+            )
         eig = np.linalg.eigvalsh(hs[ok])
         L, exact = float(np.max(np.abs(eig))), False
         how = f"L is the largest |eigenvalue| of the Hessian over {int(ok.sum())} points of the region (an estimate)"
@@ -111,50 +118,51 @@ class Verification:
 
 
 def _verifier(fn: CompiledFunction, timeout: float) -> Callable[[OptimizeResult], Verification]:
-    def verify(res: OptimizeResult) -> Verification:
-        from ..derive.critical import critical_points
-        from .gradcheck import gradcheck
+    # a partial of a module-level function, not a closure, so that the result pickles
+    return partial(_verify, fn, timeout)
 
-        x = np.asarray(res.x, dtype=float)
-        if not np.all(np.isfinite(x)):
-            return Verification(
-                "diverged",
-                None,
-                None,
-                False,
-                None,
-                "the run diverged: there is no end point to compare with the critical points",
-            )
-        gc = gradcheck(fn, [x])
-        try:
-            cps = critical_points(fn.expr, list(fn.variables), timeout=timeout)
-        except Exception as err:  # noqa: BLE001 - a failed search is reported, not raised
-            return Verification(
-                "unknown", None, None, False, gc, f"could not find the critical points: {err}"
-            )
-        best, dist = None, float("inf")
-        for cp in cps:
-            d = float(np.linalg.norm(cp.as_floats() - x))
-            if best is None or d < dist:
-                best, dist = cp, d
-        if best is None:
-            return Verification(
-                "none", None, None, False, gc, "f has no isolated critical points to compare with"
-            )
-        near = dist <= 1e-3 * max(1.0, float(np.linalg.norm(best.as_floats())))
-        kind = best.kind if near else "no critical point"
-        where = ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in best.point.items())
-        if near:
-            msg = f"reached the {best.kind} at ({where}), distance {dist:.3g}"
-            if best.kind != "local minimum":
-                msg += f": NOT a minimum ({best.reason})"
-        else:
-            msg = f"did not reach a critical point: the nearest is the {best.kind} at ({where}), {dist:.3g} away"
-        msg += f"; gradient check at the end point: {'ok' if gc.ok else 'FAILED'}"
-        point = {str(k): v for k, v in best.point.items()}
-        return Verification(kind, point, dist, near and best.kind == "local minimum", gc, msg)
 
-    return verify
+def _verify(fn: CompiledFunction, timeout: float, res: OptimizeResult) -> Verification:
+    """Compare the end point of a run with the critical points of ``fn`` (``OptimizeResult.verify()``)."""
+    from ..derive.critical import critical_points
+    from .gradcheck import gradcheck
+
+    x = np.asarray(res.x, dtype=float)
+    if res.status == 3 or not np.all(np.isfinite(x)):  # status 3: the run diverged
+        return Verification(
+            "diverged",
+            None,
+            None,
+            False,
+            None,
+            "the run diverged: there is no end point to compare with the critical points",
+        )
+    gc = gradcheck(fn, [x])
+    try:
+        cps = critical_points(fn.expr, list(fn.variables), timeout=timeout)
+    except Exception as err:  # noqa: BLE001 - a failed search is reported, not raised
+        return Verification("unknown", None, None, False, gc, f"could not find the critical points: {err}")
+    best, dist = None, float("inf")
+    for cp in cps:
+        d = float(np.linalg.norm(cp.as_floats() - x))
+        if best is None or d < dist:
+            best, dist = cp, d
+    if best is None:
+        return Verification(
+            "none", None, None, False, gc, "f has no isolated critical points to compare with"
+        )
+    near = dist <= 1e-3 * max(1.0, float(np.linalg.norm(best.as_floats())))
+    kind = best.kind if near else "no critical point"
+    where = ", ".join(f"{k} = {text(v)}" for k, v in best.point.items())  # data in, decimals out
+    if near:
+        msg = f"reached the {best.kind} at ({where}), distance {dist:.3g}"
+        if best.kind != "local minimum":
+            msg += f": NOT a minimum ({best.reason})"
+    else:
+        msg = f"did not reach a critical point: the nearest is the {best.kind} at ({where}), {dist:.3g} away"
+    msg += f"; gradient check at the end point: {'ok' if gc.ok else 'FAILED'}"
+    point = {str(k): v for k, v in best.point.items()}
+    return Verification(kind, point, dist, near and best.kind == "local minimum", gc, msg)
 
 
 def minimize(
@@ -180,6 +188,10 @@ def minimize(
         >>> minimize("x^2", [1.0], method="newton").x
         array([0.])
     """
+    from .matrix import MatrixFunction  # a matrix-form objective brings its gradient, Hessian and check
+
+    if isinstance(fun, MatrixFunction):
+        return fun.minimize(x0, method, lr=lr, max_iter=max_iter, gtol=gtol, **options)
     if callable(fun) and not isinstance(fun, CompiledFunction | sympy.Basic):
         if jac is None:
             raise OptimizationError("with a plain callable, pass jac=... (its gradient)")
@@ -187,10 +199,25 @@ def minimize(
             fun, x0, jac=jac, hess=hess, method=method, lr=lr, max_iter=max_iter, gtol=gtol, **options
         )
     fn = fun if isinstance(fun, CompiledFunction) else compile(fun, variables, on_domain_error="ignore")
-    x0 = np.asarray(x0, dtype=float).reshape(-1)
+    try:
+        x0 = np.asarray(x0, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise OptimizationError(f"x0 must be numbers, one per variable, got {x0!r}") from None
     if len(x0) != fn.n:
         raise OptimizationError(
-            f"x0 has {len(x0)} coordinates; f has {fn.n} variables ({', '.join(map(str, fn.variables))})"
+            f"x0 has {len(x0)} coordinates; f has {fn.n} variable{'s' if fn.n != 1 else ''} "
+            f"({', '.join(map(str, fn.variables))})"
+        )
+    if not np.all(np.isfinite(x0)):
+        raise OptimizationError(f"x0 must be finite numbers, got {x0.tolist()}")
+    with np.errstate(all="ignore"):
+        f0, g0 = fn.f(x0), fn.grad(x0)
+    if not (np.all(np.isfinite(f0)) and np.all(np.isfinite(g0))):
+        bad_f = not np.all(np.isfinite(f0))
+        what = f"f(x0) = {float(f0):g}" if bad_f else f"grad f(x0) = {np.asarray(g0).tolist()}"
+        raise OptimizationError(
+            f"{'f' if bad_f else 'the gradient of f'} is not finite at the start x0 = {x0.tolist()}: {what}; "
+            "start where f and its gradient are finite numbers"
         )
     if lr is None and method in ("gd", "momentum", "nesterov"):
         box = [(c - 2.0, c + 2.0) for c in x0]

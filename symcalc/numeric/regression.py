@@ -58,6 +58,32 @@ class RegressionFit:
 
         return derivative(self.expression, self.parameters[k])
 
+    def _summary(self) -> str:
+        return (
+            f"{self.method} took {self.iterations} steps to an MSE of {self.mse:.6g}; it is "
+            f"{self.max_abs_difference:.3g} from the closed form (lstsq) at most"
+        )
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        return [
+            (sympy.latex(p), f"{a:.8g}", f"{b:.8g}")
+            for p, a, b in zip(self.parameters, self.params, self.closed_form, strict=True)
+        ]
+
+    def _repr_markdown_(self) -> str:
+        rows = [f"| ${p}$ | {a} | {b} |" for p, a, b in self._rows()]
+        table = ["| parameter | fitted | closed form |", "| --- | --- | --- |", *rows]
+        return "\n".join([f"**Linear regression**: {self._summary()}.", "", *table]) + "\n"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td>\\({escape(p)}\\)</td><td>{a}</td><td>{b}</td></tr>" for p, a, b in self._rows()
+        )
+        head = "<tr><th>parameter</th><th>fitted</th><th>closed form</th></tr>"
+        return f"<p><b>Linear regression</b>: {escape(self._summary())}.</p><table>{head}{rows}</table>"
+
 
 def linear_regression(
     X: Any,

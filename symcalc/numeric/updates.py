@@ -170,7 +170,17 @@ METHODS: dict[str, tuple[Callable[..., UpdateRule], float]] = {
 class OptimizeResult(dict):  # type: ignore[type-arg]
     """SciPy's result fields (``x, fun, jac, nit, nfev, njev, success, status, message``) plus ``method`` and
     ``history`` (``x``, ``fun``, ``grad_norm``, ``step`` as arrays, one row per iterate). Attribute access, as
-    SciPy's. ``verify()`` is there when the problem came from an expression (see :func:`symcalc.minimize`)."""
+    SciPy's. ``verify()`` is there when the problem came from an expression (see :func:`symcalc.minimize`).
+
+    It pickles, and shows itself in Jupyter as a table (Markdown and HTML).
+
+    Example:
+        >>> res = OptimizeResult(x=np.array([1.0]), fun=0.5, method="gd", success=True, message="converged")
+        >>> res.fun
+        0.5
+        >>> "| f(x) | 0.5 |" in res._repr_markdown_()
+        True
+    """
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -187,6 +197,47 @@ class OptimizeResult(dict):  # type: ignore[type-arg]
             f"nit={self.get('nit')}, fun={self.get('fun')!r}, x={self.get('x')!r}, message={self.get('message')!r})"
         )
 
+    def _display_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        if "x" in self:
+            rows.append(("x", np.array2string(np.asarray(self["x"]), precision=6, threshold=20)))
+        if "fun" in self:
+            rows.append(("f(x)", f"{self['fun']:.6g}"))
+        if self.get("jac") is not None:
+            rows.append(("gradient norm", f"{float(np.linalg.norm(self['jac'])):.3g}"))
+        if "nit" in self:
+            rows.append(("iterations", str(self["nit"])))
+        if "nfev" in self:
+            rows.append(("evaluations", f"{self['nfev']} of f, {self.get('njev', 0)} of the gradient"))
+        if "status" in self:
+            rows.append(("status", str(self["status"])))
+        if "message" in self:
+            rows.append(("message", str(self["message"])))
+        history = self.get("history")
+        if history:
+            fields = ", ".join(history)
+            rows.append(("history", f"{len(history.get('fun', ()))} iterates ({fields})"))
+        return rows
+
+    def _headline(self) -> str:
+        verdict = "converged" if self.get("success") else "did not converge"
+        return f"{self.get('method', 'minimize')}: {verdict}"
+
+    def _repr_markdown_(self) -> str:
+        rows = [f"| {k} | {_markdown_cell(v)} |" for k, v in self._display_rows()]
+        head = f"**OptimizeResult**, {self._headline()}"
+        return "\n".join([head, "", "| | |", "| --- | --- |", *rows]) + "\n"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>"
+            f"<code>{escape(v)}</code></td></tr>"
+            for k, v in self._display_rows()
+        )
+        return f"<p><b>OptimizeResult</b>, {escape(self._headline())}</p><table>{rows}</table>"
+
     def verify(self) -> Any:
         checker = self.get("_verify")
         if checker is None:
@@ -194,6 +245,11 @@ class OptimizeResult(dict):  # type: ignore[type-arg]
                 "verify() needs the problem as an expression: use symcalc.minimize with one"
             )
         return checker(self)
+
+
+def _markdown_cell(text: str) -> str:
+    """Text that stays inside one cell of a Markdown table."""
+    return text.replace("|", "&#124;").replace("\n", " ")
 
 
 def minimize(
@@ -220,6 +276,7 @@ def minimize(
     ``success=False``. ``value_and_grad`` (optional) computes f and its gradient in one call, sharing their work.
     """
     x = np.array(x0, dtype=np.float64).reshape(-1).copy()
+    step_size: float | None
     if isinstance(method, str):
         if method not in METHODS:
             raise OptimizationError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")

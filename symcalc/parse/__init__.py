@@ -25,18 +25,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import sympy
+from sympy.core.evalf import PrecisionExhausted
 
-from ..errors import LimitError, ParseError
+from ..errors import LimitError, ParseError, SymcalcError
 from ..variables import to_symbol, to_symbols
 from . import build as B
+from .characters import normalise
 from .latex import parse_latex_tree
 from .text import parse_text_tree
 
 __all__ = ["Source", "parse", "parse_equation", "parse_latex", "parse_text", "to_symbol", "to_symbols"]
 
-Source = str | sympy.Basic | int | float
+#: What ``parse`` takes: text, LaTeX, a SymPy object or a Python number.
+Source: TypeAlias = str | sympy.Basic | int | float
 _DEFINITION = re.compile(
     r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(\(\s*[A-Za-z][A-Za-z0-9_]*(\s*,\s*[A-Za-z][A-Za-z0-9_]*)*\s*\))?\s*=(?!=)"
 )
@@ -64,9 +68,6 @@ def _check_length(source: str, syntax: str) -> None:
         raise LimitError(f"the input is {len(source)} characters long; the limit for {syntax} is {limit}")
     if not source.strip():
         raise ParseError("the input is empty", source, 0)
-    bad = next((i for i, ch in enumerate(source) if ord(ch) < 32 and ch not in "\t\n\r"), None)
-    if bad is not None:
-        raise ParseError("the input has a control character", source, bad)
 
 
 def _strip_definition(source: str, latex: bool) -> str:
@@ -77,15 +78,56 @@ def _strip_definition(source: str, latex: bool) -> str:
     return " " * m.end() + source[m.end() :]
 
 
-def _read(source: str, variables: Iterable[str | sympy.Symbol] | str | None, syntax: str) -> sympy.Basic:
-    _check_length(source, syntax)
-    conv = _conventions(variables)
-    tree = parse_latex_tree(source, conv) if syntax == "latex" else parse_text_tree(source, conv)
-    return B.check_result(tree, source)
-
-
 def _syntax(source: str) -> str:
     return "latex" if looks_like_latex(source) else "text"
+
+
+def _relocate(err: ParseError, source: str, origin: list[int]) -> ParseError:
+    """The same error, pointing into what the person typed rather than the normalised text."""
+    position = err.position
+    if position is not None:
+        position = origin[min(max(position, 0), len(origin) - 1)]
+    return ParseError(err.reason, source, position)
+
+
+def _read(
+    source: str,
+    variables: Iterable[str | sympy.Symbol] | str | None,
+    syntax: str | None,
+    *,
+    definition: bool = True,
+) -> sympy.Basic:
+    """Normalise look-alike characters, pick the syntax, strip ``f(x) =``, parse and check the result."""
+    if not isinstance(source, str):
+        raise ParseError(f"cannot parse an object of type {type(source).__name__}")
+    if len(source) > max(B.MAX_INPUT_LENGTH, B.MAX_LATEX_LENGTH):
+        _check_length(source, syntax or "text")
+    text, origin = normalise(source)
+    syntax = syntax or _syntax(text)
+    try:
+        if definition:
+            text = _strip_definition(text, syntax == "latex")
+        _check_length(text, syntax)
+        conv = _conventions(variables)
+        tree = parse_latex_tree(text, conv) if syntax == "latex" else parse_text_tree(text, conv)
+        return B.check_result(tree, text)
+    except ParseError as err:
+        raise _relocate(err, source, origin) from None
+    except SymcalcError:
+        raise
+    except (RecursionError, MemoryError, OverflowError, PrecisionExhausted) as err:
+        # SymPy gave up on a number it evaluated while the input was built; the limits above keep this rare
+        raise LimitError(f"the expression is too large to build ({type(err).__name__})") from None
+    except Exception as err:  # noqa: BLE001 - every path ends in a SymcalcError, never a traceback
+        raise ParseError(
+            f"could not build the expression ({type(err).__name__}: {err})", source, None
+        ) from None
+
+
+def _expression(result: sympy.Basic, source: str, hint: str) -> sympy.Expr:
+    if isinstance(result, sympy.Equality):
+        raise ParseError(f"this is an equation; use {hint}", source, source.find("="))
+    return result
 
 
 def parse(source: Source, variables: Iterable[str | sympy.Symbol] | str | None = None) -> sympy.Expr:
@@ -111,20 +153,15 @@ def parse(source: Source, variables: Iterable[str | sympy.Symbol] | str | None =
         e*x
     """
     if isinstance(source, sympy.Basic):
-        return source  # type: ignore[return-value]
+        return source
     if isinstance(source, int | float) and not isinstance(source, bool):
-        return sympy.sympify(source)  # a Python number, never a string
+        number = sympy.Integer(source) if isinstance(source, int) else sympy.Float(source)  # never a string
+        return B.check_result(number, f"the Python {type(source).__name__} given")
     if not isinstance(source, str):
         raise ParseError(f"cannot parse an object of type {type(source).__name__}")
-    syntax = _syntax(source)
-    result = _read(_strip_definition(source, syntax == "latex"), variables, syntax)
-    if isinstance(result, sympy.Equality):
-        raise ParseError(
-            "this is an equation; use parse_equation (or implicit_derivative) for equations",
-            source,
-            source.find("="),
-        )
-    return result  # type: ignore[return-value]
+    return _expression(
+        _read(source, variables, None), source, "parse_equation (or implicit_derivative) for equations"
+    )
 
 
 def parse_text(source: str, variables: Iterable[str | sympy.Symbol] | str | None = None) -> sympy.Expr:
@@ -133,10 +170,7 @@ def parse_text(source: str, variables: Iterable[str | sympy.Symbol] | str | None
     >>> parse_text("sin^2(x) + 3x")
     3*x + sin(x)**2
     """
-    result = _read(_strip_definition(source, False), variables, "text")
-    if isinstance(result, sympy.Equality):
-        raise ParseError("this is an equation; use parse_equation", source, source.find("="))
-    return result  # type: ignore[return-value]
+    return _expression(_read(source, variables, "text"), source, "parse_equation")
 
 
 def parse_latex(source: str, variables: Iterable[str | sympy.Symbol] | str | None = None) -> sympy.Expr:
@@ -145,10 +179,7 @@ def parse_latex(source: str, variables: Iterable[str | sympy.Symbol] | str | Non
     >>> parse_latex(r"\log_{2} x")
     log(x)/log(2)
     """
-    result = _read(_strip_definition(source, True), variables, "latex")
-    if isinstance(result, sympy.Equality):
-        raise ParseError("this is an equation; use parse_equation", source, source.find("="))
-    return result  # type: ignore[return-value]
+    return _expression(_read(source, variables, "latex"), source, "parse_equation")
 
 
 def parse_equation(
@@ -165,7 +196,7 @@ def parse_equation(
         return sympy.Eq(source, 0, evaluate=False)
     if not isinstance(source, str):
         raise ParseError(f"cannot parse an object of type {type(source).__name__}")
-    result = _read(source, variables, _syntax(source))
+    result = _read(source, variables, None, definition=False)
     if isinstance(result, sympy.Equality):
         return result
     return sympy.Eq(result, 0, evaluate=False)

@@ -21,8 +21,8 @@ from typing import Any
 import sympy
 from sympy.core.function import AppliedUndef
 
-from ..errors import LimitError, ParseError, UnsupportedError
-from ..variables import GREEK
+from ..errors import LimitError, ParseError, SymcalcError, UnsupportedError
+from ..variables import GREEK, real_symbol
 from . import build as B
 
 #: LaTeX commands the pre-pass lets through (besides Greek letters and the function names in FUNCTIONS).
@@ -42,6 +42,12 @@ _BARE_HYPERBOLIC = re.compile(
 _BARE_NAMED_ARG = re.compile(
     r"\\mathrm\{([A-Za-z]+)\}\s*+(?![({]|\\left)((?:[0-9]+(?:\.[0-9]+)?)?\s*(?:[A-Za-z]|\\[A-Za-z]+)?)"
 )
+#: A function command the converter reads itself, with a braced argument (after an optional subscript/power).
+_BRACED_CALL = re.compile(
+    r"\\(?:arcsin|arccos|arctan|arccot|arcsec|arccsc|arsinh|arcosh|artanh|arcsinh|arccosh|arctanh|"
+    r"sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|log|exp)(?![A-Za-z])"
+    r"\s*(?:_\s*(?:\{[^{}]*\}|[0-9A-Za-z]))?\s*(?:\^\s*(?:\{[^{}]*\}|[0-9A-Za-z]))?\s*\{"
+)
 _SIGMA_CALL = re.compile(r"\\sigma(?=\s*(\\left\s*)?\()")
 #: A function application latex2sympy2_extended misreads (it takes ``\mathrm{coth}(x+1)`` as a product):
 #: symcalc reads the name, the optional power and the argument itself.
@@ -53,10 +59,33 @@ _POWER = re.compile(r"\s*\^\s*(\{\s*(-?\s*[0-9]+)\s*\}|(-?[0-9]))")
 _NATURAL_LOG = re.compile(r"\\log(?![A-Za-z])(?!\s*_)")
 _SHORT_FRAC = re.compile(r"\\([dt]?frac)\s*([0-9])\s*([0-9])")
 _HEAVISIDE = re.compile(r"\\theta\s*\\left\s*\(")
+_NAME = r"[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+"
+_ORDER = r"\^\s*\{?\s*([0-9])\s*\}?"
+#: ``\frac{d}{dx}``, ``\frac{d^2}{dx^2}``, ``\frac{\partial}{\partial x}`` in front of an expression.
 _REQUEST = re.compile(
-    r"^\s*\\[dt]?frac\s*\{\s*(d|\\partial)\s*(?:\^\s*\{?\s*([0-9])\s*\}?)?\s*\}\s*"
-    r"\{\s*(?:d|\\partial)\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+)\s*(?:\^\s*\{?\s*([0-9])\s*\}?)?\s*\}"
+    rf"\s*\\[dt]?frac\s*\{{\s*(d|\\partial)\s*(?:{_ORDER})?\s*\}}\s*"
+    rf"\{{\s*(?:d|\\partial)\s*({_NAME})\s*(?:{_ORDER})?\s*\}}"
 )
+#: ``d/dx`` written as in plain text, in front of LaTeX: ``d/dx \sin x``.
+_TEXT_REQUEST = re.compile(rf"\s*(d)\s*(?:{_ORDER})?\s*/\s*d\s*({_NAME})\s*(?:{_ORDER})?(?![A-Za-z])")
+#: Leibniz's ``\frac{dy}{dx}`` (a name on top): a request when it is the whole input, refused inside one.
+_LEIBNIZ = re.compile(
+    rf"\\[dt]?frac\s*\{{\s*(d|\\partial)\s*(?:{_ORDER})?\s*({_NAME})?\s*\}}\s*"
+    rf"\{{\s*(?:d|\\partial)\s*({_NAME})\s*(?:{_ORDER})?\s*\}}"
+)
+#: ``d/dx`` inside an expression (a derivative that is not in front).
+_STRAY_TEXT_REQUEST = re.compile(
+    r"(?<![A-Za-z\\_])d\s*(?:\^\s*\{?\s*[0-9]\s*\}?)?\s*/\s*d\s*(?:[A-Za-z]|\\[A-Za-z])"
+)
+#: A differential: ``\,dx`` (as after an integral) or an upright ``\mathrm{d}x``.
+_DIFFERENTIAL = re.compile(
+    r"(?:\\[,;:]\s*d|\\(?:mathrm|operatorname|text|rm)\s*\{\s*d\s*\})\s*(?:[A-Za-z]|\\[A-Za-z])"
+)
+#: Everywhere else ``d`` is a letter; the converter would glue it to what follows (``d t`` -> the symbol dt),
+#: so it is braced before the converter sees it. Command names (``\cdot``, ``\ddot``) are skipped.
+_LETTER_D = re.compile(r"\\[A-Za-z]+|d(?=\s*(?:[A-Za-z]|\\[A-Za-z]))")
+#: Numbers the converter builds: digits (with its thousands commas), a decimal part, an ``E`` exponent.
+_LATEX_NUMBER = re.compile(r"[0-9][0-9,]*(?:\.[0-9]*)?(?:E[-+]?[0-9]+)?|\.[0-9]+(?:E[-+]?[0-9]+)?")
 _LATEX_NAMES = {
     "sigma": "sigmoid",
     "text{sigma}": "sigmoid",
@@ -80,6 +109,8 @@ MAX_POWER_CHAIN = 8
 
 def _check_source(source: str) -> None:
     for i, ch in enumerate(source):
+        if ch == ";" and i > 0 and source[i - 1] == "\\":
+            continue  # \; is a space
         if ch in "'\"`$%#&@;?" and not (i > 0 and source[i - 1] == "\\" and ch in "%$#&"):
             raise ParseError(f"unexpected character {ch!r} in LaTeX", source, i)
         if ch in "%$#&":
@@ -153,38 +184,133 @@ def _power_chain(text: str, i: int) -> tuple[int, int]:
     return depth, i
 
 
+def _bracket_braced_arguments(text: str) -> str:
+    """``\\sin{\\left(x \\right)} x`` -> ``\\sin\\left(\\left(x \\right)\\right) x``: braces end a function's argument.
+
+    latex2sympy2_extended reads a braced argument as the start of a longer one, so ``\\sin{(x)} x`` became
+    sin(x^2) and ``\\sin{(x)} (x+1)^2`` sin(x (x+1)^2); in brackets the argument ends where the braces do.
+    """
+    out: list[str] = []
+    pos = 0
+    while (m := _BRACED_CALL.search(text, pos)) is not None:
+        open_at = m.end() - 1
+        close = _matching(text, open_at, "{", "}", text)
+        out.append(text[pos:open_at])
+        out.append(r"\left(" + text[open_at + 1 : close] + r"\right)")
+        pos = close + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _normalise(latex: str) -> str:
     text = _SPACING.sub(" ", latex)
     text = _NAMED.sub(lambda m: "e" if m.group(1) == "e" else rf"\mathrm{{{m.group(1)}}}", text)
     text = _BARE_HYPERBOLIC.sub(lambda m: rf"\mathrm{{{m.group(1)}}}", text)
     text = _NATURAL_LOG.sub(r"\\ln", text)
+    text = _bracket_braced_arguments(text)
     text = _SHORT_FRAC.sub(r"\\frac{\2}{\3}", text)
     text = _HEAVISIDE.sub(r"\\mathrm{heaviside}\\left(", text)
     return _SIGMA_CALL.sub(r"\\mathrm{sigmoid}", text)
 
 
-@lru_cache(maxsize=1)
-def _converter() -> tuple[Callable[..., Any], Any]:
-    from latex2sympy2_extended import latex2sympy
-    from latex2sympy2_extended.latex2sympy2 import ConversionConfig
+#: A whole input the converter would read as one number with thousands commas (through ``sympify``).
+_COMMA_NUMBER = re.compile(r"\s*-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?\s*")
 
-    return latex2sympy, ConversionConfig(lowercase_symbols=False)
+
+@lru_cache(maxsize=1)
+def _converter() -> Callable[[str], Any]:
+    """latex2sympy2_extended's converter, with its numbers built by :func:`symcalc.parse.build.number`.
+
+    The converter builds each number with ``sympy.Number(text)``, which hands the text to ``sympify`` and so
+    to ``eval``. The text is only digits there, but a string from a user never reaches ``eval`` in symcalc
+    (STYLE trap 5), and the magnitude check belongs before the number is built, so the one method that does
+    it is replaced.
+    """
+    from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy
+    from latex2sympy2_extended.math_normalization import NormalizationConfig, normalize_latex
+
+    class _CheckedNumbers(_Latex2Sympy):  # type: ignore[misc]
+        def parse_number(self, text: str) -> sympy.Expr:
+            digits = text.replace(",", "").lstrip("0")
+            return B.number(digits if digits[:1].isdigit() else "0" + digits)
+
+    config = ConversionConfig(lowercase_symbols=False)
+    normalisation = NormalizationConfig()
+
+    def convert(text: str) -> Any:
+        if _COMMA_NUMBER.fullmatch(text):
+            raise ParseError(
+                "a number with commas is ambiguous (1,000 or 1,5?); write it without them", text, None
+            )
+        return _CheckedNumbers(None, None, False, config=config).parse(normalize_latex(text, normalisation))
+
+    return convert
+
+
+def _requests(source: str) -> tuple[list[tuple[str, str, int]], int]:
+    """The derivative requests in front (``\\frac{d}{dx} \\frac{d}{dx} x`` has two), and where the body starts.
+
+    Each request is (the variable as written, where it is, the order)."""
+    requests: list[tuple[str, str, int]] = []
+    i = 0
+    while (m := _REQUEST.match(source, i) or _TEXT_REQUEST.match(source, i)) is not None:
+        _kind, top, var, bottom = m.groups()
+        if (top or "1") != (bottom or "1"):
+            raise ParseError("the orders in d^n/dx^n do not match", source, m.start())
+        requests.append((var, source[m.start(3) :], int(top or 1)))
+        i = m.end()
+    return requests, i
+
+
+def _check_differentials(body: str, whole: bool) -> None:
+    """``d`` is a differential only in front (``\\frac{d}{dx}``) or in ``\\,dx``; a derivative or a differential
+    inside an expression is refused, never read as a product of letters."""
+    m = _DIFFERENTIAL.search(body)
+    if m is not None:
+        raise UnsupportedError(
+            f"'{m.group().strip()}' at position {m.start()} is a differential, as in an integral; symcalc "
+            "differentiates (put \\frac{d}{dx} in front). Elsewhere d is a letter: write d \\cdot x for a product"
+        )
+    for m in _LEIBNIZ.finditer(body):
+        if not (whole and m.group(3) and not body[: m.start()].strip() and not body[m.end() :].strip()):
+            raise UnsupportedError(
+                f"a derivative '{m.group()}' inside an expression (at position {m.start()}) is not read; put "
+                "\\frac{d}{dx} in front of the whole expression"
+            )
+    m = _STRAY_TEXT_REQUEST.search(body)
+    if m is not None:
+        raise ParseError(
+            "d/dx stands only at the start, as in d/dx \\sin x; a derivative inside an expression is not read",
+            body,
+            m.start(),
+        )
+
+
+def _check_numbers(body: str) -> None:
+    """Every number the converter would build gets the magnitude check first (``1E999999`` took 30 s)."""
+    for m in _LATEX_NUMBER.finditer(body):
+        B.number(m.group().replace(",", ""), body, m.start())
 
 
 def parse_latex_tree(source: str, conv: B.Conventions) -> sympy.Basic:
     """Parse LaTeX into a SymPy expression, an ``Eq`` or a ``Derivative`` request."""
-    _check_source(source)
-    request = _REQUEST.match(source)
-    body = source[request.end() :] if request else source
-    if request and not body.strip():
+    requests, start = _requests(source)
+    body = " " * start + source[start:]
+    if requests and not body.strip():
         raise ParseError("a derivative request needs an expression after it", source, len(source))
-    result = _Reader(source, conv).read(_normalise(body), top=True)
-    if request:
-        _kind, top, var, bottom = request.groups()
+    _check_source(body)
+    _check_differentials(body, whole=True)
+    _check_numbers(body)
+    leibniz = _LEIBNIZ.fullmatch(body.strip())
+    if leibniz is not None:
+        _kind, top, name, var, bottom = leibniz.groups()
         if (top or "1") != (bottom or "1"):
-            raise ParseError("the orders in d^n/dx^n do not match", source, 0)
-        var_name = _symbol_name(var.lstrip("\\"))
-        return sympy.Derivative(result, (B.name_to_atom(var_name, conv), int(top or 1)))
+            raise ParseError("the orders in d^n y/dx^n do not match", source, 0)
+        requests.append((var, var, int(top or 1)))
+        body = name
+    result = _Reader(source, conv).read(_normalise(body), top=True)
+    for var, _where, order in reversed(requests):
+        result = B.derivative_request(result, B.name_to_atom(_symbol_name(var.lstrip("\\")), conv), order)
     return result
 
 
@@ -194,36 +320,21 @@ def _symbol_name(name: str) -> str:
     return name
 
 
-_UNARY = {
-    sympy.exp: sympy.exp,
-    sympy.sin: sympy.sin,
-    sympy.cos: sympy.cos,
-    sympy.tan: sympy.tan,
-    sympy.cot: sympy.cot,
-    sympy.sec: sympy.sec,
-    sympy.csc: sympy.csc,
-    sympy.asin: sympy.asin,
-    sympy.acos: sympy.acos,
-    sympy.atan: sympy.atan,
-    sympy.acot: sympy.acot,
-    sympy.asec: sympy.asec,
-    sympy.acsc: sympy.acsc,
-    sympy.sinh: sympy.sinh,
-    sympy.cosh: sympy.cosh,
-    sympy.tanh: sympy.tanh,
-    sympy.coth: sympy.coth,
-    sympy.sech: sympy.sech,
-    sympy.csch: sympy.csch,
-    sympy.asinh: sympy.asinh,
-    sympy.acosh: sympy.acosh,
-    sympy.atanh: sympy.atanh,
-    sympy.acoth: sympy.acoth,
-    sympy.asech: sympy.asech,
-    sympy.acsch: sympy.acsch,
-    sympy.Abs: sympy.Abs,
-    sympy.sign: sympy.sign,
-    sympy.factorial: B.factorial,
-}
+def _by_name(name: str) -> Callable[..., sympy.Expr]:
+    return lambda *args: B.call(name, args)
+
+
+#: The one-argument functions the converter builds itself, rebuilt through the whitelist by their names.
+_UNARY: dict[Any, Callable[..., sympy.Expr]] = {
+    f: _by_name(f.__name__)
+    for f in (
+        sympy.exp, sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc,
+        sympy.asin, sympy.acos, sympy.atan, sympy.acot, sympy.asec, sympy.acsc,
+        sympy.sinh, sympy.cosh, sympy.tanh, sympy.coth, sympy.sech, sympy.csch,
+        sympy.asinh, sympy.acosh, sympy.atanh, sympy.acoth, sympy.asech, sympy.acsch,
+        sympy.Abs, sympy.sign, sympy.factorial,
+    )
+}  # fmt: skip
 
 
 class _Reader:
@@ -237,9 +348,14 @@ class _Reader:
 
     def read(self, text: str, top: bool = False) -> Any:
         text = self.extract_applications(text)
-        latex2sympy, config = _converter()
+        text = _LETTER_D.sub(lambda m: m.group() if m.group().startswith("\\") else "{d}", text)
+        convert = _converter()
         try:
-            raw = latex2sympy(text, conversion_config=config)
+            raw = convert(text)
+        except SymcalcError as err:
+            if isinstance(err, ParseError):
+                raise ParseError(err.reason, self.source, None) from None
+            raise
         except RecursionError:
             raise LimitError("the LaTeX input is nested too deeply") from None
         except Exception as err:  # the converter raises bare Exceptions with a caret picture
@@ -300,6 +416,9 @@ class _Reader:
         return self.expr(node)
 
     def expr(self, node: Any) -> sympy.Expr:
+        return B.settle(self._expr(node))
+
+    def _expr(self, node: Any) -> sympy.Expr:
         if isinstance(node, sympy.Symbol):
             return self.symbol(node.name)
         if isinstance(node, sympy.Float):
@@ -315,9 +434,12 @@ class _Reader:
         if isinstance(node, sympy.Mul):
             return self.mul(node)
         if isinstance(node, sympy.Pow):
+            letter = self.letter_before_bracket(node.base)
+            if letter is not None:  # x(p)^k: the converter took x(p) for a call; the power is p's alone
+                return B.product(letter, B.power(self.expr(node.base.args[0]), self.expr(node.exp)))
             base, exponent = self.expr(node.base), self.expr(node.exp)
             if base == sympy.E:
-                return sympy.exp(exponent)
+                return B.exp(exponent)
             return B.power(base, exponent)
         if isinstance(node, sympy.log):
             args = [self.expr(a) for a in node.args]
@@ -327,6 +449,11 @@ class _Reader:
         if isinstance(node, sympy.Heaviside):
             return sympy.Heaviside(*[self.expr(a) for a in node.args])
         func = _UNARY.get(type(node))
+        if (
+            isinstance(node, sympy.factorial)
+            and (letter := self.letter_before_bracket(node.args[0])) is not None
+        ):
+            return B.product(letter, B.factorial(self.expr(node.args[0].args[0])))  # x(p)! is x p!
         if func is not None:
             return func(*[self.expr(a) for a in node.args])
         if isinstance(node, AppliedUndef):
@@ -342,7 +469,7 @@ class _Reader:
         raise UnsupportedError(f"symcalc does not support {type(node).__name__} in its input")
 
     def mul(self, node: sympy.Mul) -> sympy.Expr:
-        return sympy.Mul(*[self.expr(a) for a in node.args])
+        return B.product(*[self.expr(a) for a in node.args])
 
     def symbol(self, name: str) -> sympy.Expr:
         clean = _symbol_name(name)
@@ -353,8 +480,19 @@ class _Reader:
                 f"'{name}' is not a name symcalc reads (letters, digits, one subscript)", self.source, None
             )
         if clean in ("E", "I") and not self.conv.is_declared(clean):
-            return B.real_symbol(clean)
+            return real_symbol(clean)
         return B.name_to_atom(clean, self.conv)
+
+    def letter_before_bracket(self, node: sympy.Basic) -> sympy.Expr | None:
+        """The letter of ``x(p)``, which the converter reads as a call of x, when it is a product."""
+        if not isinstance(node, AppliedUndef) or len(node.args) != 1:
+            return None
+        name = _symbol_name(node.func.__name__)
+        if name in UNDEFINED_FUNCTION_NAMES or _LATEX_NAMES.get(name, name) in B.FUNCTIONS:
+            return None
+        if len(name) == 1 or name in GREEK:
+            return self.symbol(name)
+        return None
 
     def applied(self, node: AppliedUndef) -> sympy.Expr:
         raw = node.func.__name__
@@ -366,7 +504,7 @@ class _Reader:
         if name in UNDEFINED_FUNCTION_NAMES:
             return sympy.Function(name, real=True)(*args)
         if len(args) == 1 and (len(name) == 1 or name in GREEK):
-            return self.symbol(name) * args[0]
+            return B.product(self.symbol(name), args[0])
         raise ParseError(f"unknown function '{name}'", self.source, None)
 
 
@@ -415,7 +553,9 @@ def _matching(text: str, open_at: int, opening: str, closing: str, source: str) 
 
 def _split_commas(text: str) -> list[str]:
     """Split a function's arguments on the commas at the top level."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "({[":
             depth += 1

@@ -7,38 +7,48 @@ brackets and whitelisted functions, and every node is built by :mod:`symcalc.par
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
 import sympy
 from lark import Lark, Token, Transformer_NonRecursive, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.lark import PostLex
+from sympy.core.evalf import PrecisionExhausted
 
 from ..errors import LimitError, ParseError, SymcalcError
+from ..variables import GREEK, UNICODE_GREEK, split_name
 from . import build as B
 
 ABS_OPEN, ABS_CLOSE = "\ue000", "\ue001"  # stand-ins for | bars, one character each so positions hold
 
 _FUNC_NAMES = sorted((n for n in B.TRIG_LIKE if n.isascii()), key=len, reverse=True)
-_LETTER = r"A-Za-z\u0370-\u03ff"
+_CALL_NAMES = sorted(B.FUNCTIONS, key=len, reverse=True)
+#: Letters of a name: Latin, and the Greek letters symcalc reads (look-alikes are refused before parsing).
+_LETTER = "A-Za-z" + "".join(sorted(UNICODE_GREEK))
 
 GRAMMAR = rf"""
 ?start: sum
       | sum "=" sum                         -> equation
-      | DDX sum                             -> request
+      | request
+
+request: DDX (request | sum)
 
 ?sum: product
     | sum "+" product                       -> add
-    | sum MINUS product                     -> sub
+    | sum "-" product                       -> sub
 
 ?product: signed
-        | product MUL signed                -> mul
+        | product "*" signed                -> mul
         | product "/" signed                -> div
 
 ?signed: juxt
-       | MINUS signed                       -> neg
+       | "-" signed                         -> neg
        | "+" signed
 
+// Implicit multiplication joins whole powers: x(x+1)^2 is x * (x+1)^2, never (x(x+1))^2.
 ?juxt: power
      | juxt power                           -> imul
 
@@ -46,13 +56,15 @@ GRAMMAR = rf"""
       | postfix POW exponent                -> pow
 
 ?exponent: power
-         | MINUS exponent                   -> neg
+         | "-" exponent                     -> neg
          | "+" exponent
 
 ?postfix: atom
         | postfix "!"                       -> fact
         | postfix SUPERSCRIPT               -> supers
 
+// A name before a bracket is a call only for a whitelisted function (CALLNAME); any other name before a
+// bracket is a factor of its own, so a power after the bracket belongs to the bracket alone.
 ?atom: NUMBER                               -> number
      | NAME                                 -> name
      | "(" sum ")"
@@ -67,61 +79,126 @@ GRAMMAR = rf"""
 ?bare_arg: power
          | NUMBER power                     -> coeff
 
-fexp: NUMBER
-    | MINUS NUMBER
+?fexp: NUMBER                              -> number
+     | "-" NUMBER                           -> negative_number
 
 args: sum ("," sum)*
 
-DDX.5: /d(\^[0-9])?\/d[A-Za-z][A-Za-z0-9_]*(\^[0-9])?/
-CALLNAME.4: /[{_LETTER}][{_LETTER}0-9]*(_[{_LETTER}0-9]+)?(?=\()/
+DDX.5: /d(\^[0-9])?[ \t]*\/[ \t]*d[A-Za-z][A-Za-z0-9_]*(\^[0-9])?/
+CALLNAME.4: /(log_[{_LETTER}0-9]+|{"|".join(map(re.escape, _CALL_NAMES))})(?=\()/
 FUNC.3: /(log_[{_LETTER}0-9]+|{"|".join(_FUNC_NAMES)})(?![{_LETTER}0-9_])/
 NAME.1: /[{_LETTER}][{_LETTER}0-9]*(_[{_LETTER}0-9]+)?/
 NUMBER: /([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?/
 POW: "^" | "**"
-MUL: "*" | "\u00b7" | "\u00d7" | "\u22c5"
-MINUS: "-" | "\u2212" | "\u2013"
 SQRT: "\u221a"
 SUPERSCRIPT: /\u207b?[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+/
 
-%ignore /[ \t\r\n\u00a0]+/
+%ignore /[ \t\r\n]+/
 """
 
 _SUPERSCRIPT_DIGITS = str.maketrans(
     "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b", "0123456789-"
 )
 _GLUED = re.compile(rf"^({'|'.join(_FUNC_NAMES)})([A-Za-z])$")
-_DDX = re.compile(r"d(?:\^([0-9]))?/d([A-Za-z][A-Za-z0-9_]*)(?:\^([0-9]))?")
+_DDX = re.compile(r"d(?:\^([0-9]))?\s*/\s*d([A-Za-z][A-Za-z0-9_]*)(?:\^([0-9]))?")
+#: ``d/dx`` anywhere: only at the start of the input (after other ``d/dx``) is it a derivative.
+_DDX_ANYWHERE = re.compile(r"(?<![A-Za-z_])d(\^\s*[0-9])?\s*/\s*d[A-Za-z]")
+_STEM = re.compile(r"([^0-9_]+)[0-9]*(_.*)?")
+#: Constants that may be glued to declared variables: with x declared, ``xe^x`` is ``x e^x``.
+_CONSTANTS = frozenset({"e", "pi"})
+#: The declared variables of the parse in progress: the lexer splits an undeclared name into them.
+_DECLARED: ContextVar[frozenset[str]] = ContextVar("symcalc_declared", default=frozenset())
+
+
+class _SplitNames(PostLex):
+    """Splits a name made of declared variables into one token each: with x and y declared, ``2xy^2`` is
+    ``2 x y^2`` (so the power belongs to y alone), ``xy(x+y)`` is ``x y (x+y)`` and ``xe^x`` is ``x e^x``.
+    Without declared variables a multi-letter name stays one symbol."""
+
+    always_accept = ("NAME",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        declared = _DECLARED.get()
+        for token in stream:
+            if token.type != "NAME" or not declared:
+                yield token
+                continue
+            parts = split_name(str(token), declared | _CONSTANTS, keep=_keep_whole)
+            if parts is None or all(part in _CONSTANTS and part not in declared for part in parts):
+                yield token
+                continue
+            offset = token.start_pos or 0
+            for part in parts:
+                yield Token("NAME", part, start_pos=offset, end_pos=offset + len(part))
+                offset += len(part)
+
+
+def _keep_whole(name: str) -> bool:
+    """Names never split: functions, constants, Greek letters, Python words (refused later)."""
+    return (
+        name in B.FUNCTIONS
+        or name in ("e", "pi", "lamda")
+        or name in GREEK
+        or name in UNICODE_GREEK
+        or name in B.PYTHON_KEYWORDS
+    )
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", propagate_positions=False, maybe_placeholders=False)
+    return Lark(
+        GRAMMAR,
+        parser="lalr",
+        lexer="contextual",
+        postlex=_SplitNames(),
+        propagate_positions=False,
+        maybe_placeholders=False,
+    )
 
 
-class _Build(Transformer_NonRecursive):
+class _Build(Transformer_NonRecursive[Token, Any]):
     """Turns the parse tree into a SymPy expression through the whitelisted builders."""
 
-    def __init__(self, source: str, conv: B.Conventions) -> None:
+    def __init__(self, source: str, text: str, conv: B.Conventions) -> None:
         super().__init__()
         self.source = source
+        self.text = text  # what the grammar read: the source with | bars marked, same positions
         self.conv = conv
+
+    def _call_userfunc(self, tree: Tree[Token], new_children: list[Any] | None = None) -> Any:
+        result = super()._call_userfunc(tree, new_children)  # type: ignore[no-untyped-call]
+        return B.settle(result) if isinstance(result, sympy.Expr) else result
 
     # -- atoms --
     def number(self, children: list[Token]) -> sympy.Expr:
-        text = str(children[0])
-        if re.fullmatch(r"[0-9]+", text):
-            return sympy.Integer(int(text))
-        if "e" not in text.lower():
-            return sympy.Rational(text) if len(text) <= 30 else sympy.Float(text)
-        return sympy.Float(text)
+        token = children[0]
+        return B.number(str(token), self.source, token.start_pos)
 
     def name(self, children: list[Token]) -> sympy.Expr:
         token = children[0]
-        return self._name(str(token), token.start_pos)
+        name, pos = str(token), token.start_pos
+        end = token.end_pos if token.end_pos is not None else (pos or 0) + len(name)
+        if end < len(self.text) and self.text[end] == "(" and not self._multiplies(name):
+            known = next((f for f in _CALL_NAMES if name.endswith(f) and len(name) > len(f)), None)
+            hint = (
+                f"did you mean {name[: -len(known)]} {known}(...)?" if known else f"a product is {name}*(...)"
+            )
+            raise ParseError(f"unknown function '{name}' ({hint})", self.source, pos)
+        return self._name(name, pos)
+
+    def _multiplies(self, name: str) -> bool:
+        """A name that may stand before a bracket as a factor: one letter (with digits or a subscript), a
+        Greek letter, a constant, or a declared variable. Any other name before a bracket looks like a call
+        of an unknown function, and is refused rather than guessed."""
+        if self.conv.is_declared(name) or name in ("e", "pi") or name in GREEK or name in UNICODE_GREEK:
+            return True
+        stem = _STEM.fullmatch(name)
+        letters = stem.group(1) if stem else name
+        return len(letters) == 1 or letters in GREEK or letters in UNICODE_GREEK
 
     def _name(self, name: str, pos: int | None) -> sympy.Expr:
         if self.conv.is_declared(name):
-            return B.real_symbol(name)
+            return B.name_to_atom(name, self.conv)
         if name in B.PYTHON_KEYWORDS:
             raise ParseError(
                 f"'{name}' is a Python word, not mathematics; symcalc never runs code", self.source, pos
@@ -143,25 +220,18 @@ class _Build(Transformer_NonRecursive):
 
     def call(self, children: list[Any]) -> sympy.Expr:
         token, args = children
-        name = str(token)
-        if name in B.FUNCTIONS or name.startswith("log_"):
-            return self._apply(name, args, token.start_pos)
-        if len(name) == 1 or name in B.GREEK or name in B.UNICODE_GREEK or self.conv.is_declared(name):
-            if len(args) != 1:
-                raise ParseError(
-                    f"'{name}' is not a function; a product needs one factor in brackets",
-                    self.source,
-                    token.start_pos,
-                )
-            return self._name(name, token.start_pos) * args[0]
-        raise ParseError(f"unknown function '{name}'", self.source, token.start_pos)
+        return self._apply(str(token), args, token.start_pos)
 
-    def _apply(self, name: str, args: list[sympy.Expr], pos: int) -> sympy.Expr:
+    def _apply(self, name: str, args: list[sympy.Expr], pos: int | None) -> sympy.Expr:
         if name.startswith("log_"):
             if len(args) != 1:
                 raise ParseError(f"{name} takes one argument", self.source, pos)
-            base_text = name[4:]
-            base = sympy.Integer(int(base_text)) if base_text.isdigit() else self._name(base_text, pos + 4)
+            base_text, base_pos = name[4:], None if pos is None else pos + 4
+            base = (
+                B.number(base_text, self.source, base_pos)
+                if base_text.isdigit()
+                else self._name(base_text, base_pos)
+            )
             return B.log_base(args[0], base)
         return B.call(name, args, source=self.source, position=pos)
 
@@ -190,15 +260,14 @@ class _Build(Transformer_NonRecursive):
             return inverse(*args)
         return B.power(self._apply(name, args, token.start_pos), k)
 
-    def fexp(self, children: list[Any]) -> sympy.Expr:
-        value = self.number([children[-1]])
-        return -value if len(children) == 2 else value
+    def negative_number(self, children: list[Token]) -> sympy.Expr:
+        return -self.number(children)
 
     def coeff(self, children: list[Any]) -> sympy.Expr:
-        return self.number([children[0]]) * children[1]
+        return B.product(self.number([children[0]]), children[1])
 
     def rootsym(self, children: list[Any]) -> sympy.Expr:
-        return sympy.sqrt(children[1])
+        return B.power(children[1], sympy.S.Half)
 
     def absval(self, children: list[Any]) -> sympy.Expr:
         return sympy.Abs(children[0])
@@ -208,18 +277,18 @@ class _Build(Transformer_NonRecursive):
         return c[0] + c[1]
 
     def sub(self, c: list[Any]) -> sympy.Expr:
-        return c[0] - c[2]
+        return c[0] - c[1]
 
     def mul(self, c: list[Any]) -> sympy.Expr:
-        return c[0] * c[2]
+        return B.product(c[0], c[1])
 
     def imul(self, c: list[Any]) -> sympy.Expr:
-        return c[0] * c[1]
+        return B.product(c[0], c[1])
 
     def div(self, c: list[Any]) -> sympy.Expr:
         if c[1] == 0:
             raise ParseError("division by zero", self.source, None)
-        return c[0] / c[1]
+        return B.quotient(c[0], c[1])
 
     def neg(self, c: list[Any]) -> sympy.Expr:
         return -c[-1]
@@ -227,12 +296,17 @@ class _Build(Transformer_NonRecursive):
     def pow(self, c: list[Any]) -> sympy.Expr:
         base, _op, exponent = c
         if base == sympy.E:
-            return sympy.exp(exponent)
+            return B.exp(exponent)
         return B.power(base, exponent)
 
     def supers(self, c: list[Any]) -> sympy.Expr:
-        exponent = sympy.Integer(int(str(c[1]).translate(_SUPERSCRIPT_DIGITS)))
-        return sympy.exp(exponent) if c[0] == sympy.E else B.power(c[0], exponent)
+        token = c[1]
+        exponent = B.number(
+            str(token).translate(_SUPERSCRIPT_DIGITS).lstrip("-"), self.source, token.start_pos
+        )
+        if str(token).startswith("\u207b"):
+            exponent = -exponent
+        return B.exp(exponent) if c[0] == sympy.E else B.power(c[0], exponent)
 
     def fact(self, c: list[Any]) -> sympy.Expr:
         return B.factorial(c[0])
@@ -244,11 +318,12 @@ class _Build(Transformer_NonRecursive):
     def request(self, c: list[Any]) -> sympy.Expr:
         token, body = c
         m = _DDX.fullmatch(str(token))
-        assert m is not None
+        if m is None:
+            raise ParseError("could not read the derivative", self.source, token.start_pos)
         top, var, bottom = m.groups()
         if (top or "1") != (bottom or "1"):
             raise ParseError("the orders in d^n/dx^n do not match", self.source, token.start_pos)
-        return sympy.Derivative(body, (self._name(var, token.start_pos + 3), int(top or 1)))
+        return B.derivative_request(body, self._name(var, (token.start_pos or 0) + m.start(2)), int(top or 1))
 
 
 def _mark_bars(text: str) -> str:
@@ -258,20 +333,7 @@ def _mark_bars(text: str) -> str:
     last = ""
     for ch in text:
         if ch == "|":
-            opening = depth == 0 or last in (
-                "",
-                "(",
-                "[",
-                ",",
-                "+",
-                "-",
-                "*",
-                "/",
-                "^",
-                "=",
-                ABS_OPEN,
-                "\u2212",
-            )
+            opening = depth == 0 or last in ("", "(", "[", ",", "+", "-", "*", "/", "^", "=", ABS_OPEN)
             if opening:
                 depth += 1
                 ch = ABS_OPEN
@@ -295,21 +357,42 @@ def _check_nesting(text: str) -> None:
             depth -= 1
 
 
+def _check_requests(text: str, source: str) -> None:
+    """``d/dx`` is a derivative only at the start (``d/dx d/dx x`` included); anywhere else it is refused
+    rather than read as the fraction d/(dx)."""
+    i = len(text) - len(text.lstrip())
+    while (head := _DDX.match(text, i)) is not None:
+        i = head.end()
+        while i < len(text) and text[i].isspace():
+            i += 1
+    stray = _DDX_ANYWHERE.search(text, i)
+    if stray is not None:
+        raise ParseError(
+            "d/dx stands only at the start, as in d/dx (x^2); a derivative inside an expression is not read",
+            source,
+            stray.start(),
+        )
+
+
 def parse_text_tree(source: str, conv: B.Conventions) -> sympy.Basic:
     """Parse plain text into a SymPy expression, an ``Eq`` or a ``Derivative`` request."""
     text = _mark_bars(source)
     _check_nesting(text)
+    _check_requests(text, source)
+    token = _DECLARED.set(conv.spellings())
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as err:
         raise _syntax_error(err, source) from None
+    finally:
+        _DECLARED.reset(token)
     try:
-        result = _Build(source, conv).transform(tree)
+        result = _Build(source, text, conv).transform(tree)
     except VisitError as err:
         inner = err.orig_exc
         if isinstance(inner, SymcalcError):
             raise inner from None
-        if isinstance(inner, RecursionError | MemoryError | OverflowError):
+        if isinstance(inner, RecursionError | MemoryError | OverflowError | PrecisionExhausted):
             raise LimitError(f"the expression is too large to build ({type(inner).__name__})") from None
         raise ParseError(f"could not build the expression: {inner}", source, None) from None
     assert not isinstance(result, Tree | Token)
@@ -322,7 +405,7 @@ def _syntax_error(err: UnexpectedInput, source: str) -> ParseError:
             "the input ended too early (an unclosed bracket or a missing operand?)", source, len(source)
         )
     if isinstance(err, UnexpectedCharacters):
-        pos = err.pos_in_stream
+        pos = err.pos_in_stream if err.pos_in_stream is not None else len(source)
         ch = source[pos] if pos < len(source) else ""
         if ch in "|":
             return ParseError("unbalanced | bars", source, pos)

@@ -6,7 +6,8 @@ from typing import Any
 
 import sympy
 
-from .derivation import SCHEMA_VERSION, _escape, _expr
+from .derivation import SCHEMA_VERSION, _escape, _expr, _md_prose
+from .notation import latex, number_text, text
 
 
 def _table_text(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:
@@ -21,7 +22,8 @@ def _table_text(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[st
 def backprop_to_text(t: Any) -> str:
     g = t.graph
     out = [
-        f"Backpropagation for {sympy.sstr(g.expr)} at " + ", ".join(f"{k} = {v:g}" for k, v in t.at.items()),
+        f"Backpropagation for {text(g.expr)} at "
+        + ", ".join(f"{k} = {number_text(v)}" for k, v in t.at.items()),
         "",
         "Forward pass (each node's value):",
     ]
@@ -45,7 +47,7 @@ def backprop_to_text(t: Any) -> str:
     out += _table_text(("node", "from", "update", "adjoint so far"), list(t.backward_rows))
     out += [""]
     for x, gv, sv, cv in zip(t.wrt, t.gradient, t.symbolic, t.compiled, strict=True):
-        out.append(f"d/d{x}: backprop {gv:.15g}, symbolic {sv:.15g}, compiled {cv:.15g}")
+        out.append(f"∂f/∂{text(x)}: backprop {gv:.15g}, symbolic {sv:.15g}, compiled {cv:.15g}")
     verdict = "matches" if t.matches else "DOES NOT match"
     out.append(
         f"The backprop gradient {verdict} the symbolic gradient (max relative error {t.max_rel_error:.2g})."
@@ -61,8 +63,9 @@ def backprop_to_text(t: Any) -> str:
 
 def backprop_to_markdown(t: Any) -> str:
     g = t.graph
+    at = ", ".join(f"${latex(sympy.Symbol(k))} = {number_text(v)}$" for k, v in t.at.items())
     out = [
-        f"**Backpropagation** for ${sympy.latex(g.expr)}$",
+        f"**Backpropagation** for ${latex(g.expr)}$ at {at}",
         "",
         "| node | op | value | local derivatives | adjoint |",
         "| --- | --- | --- | --- | --- |",
@@ -72,11 +75,16 @@ def backprop_to_markdown(t: Any) -> str:
             f"`d{n.name}/d{g.nodes[i].name} = {f}`" for i, f in zip(n.inputs, n.local, strict=True)
         )
         out.append(
-            f"| {n.name} | {n.op} | {t.values[n.id]:.6g} | {local} | {t.adjoints.get(n.id, 0.0):.6g} |"
+            f"| {_md_prose(n.name)} | {_md_prose(n.op)} | {t.values[n.id]:.6g} | {local} | "
+            f"{t.adjoints.get(n.id, 0.0):.6g} |"
         )
     out.append("")
     for x, gv, sv in zip(t.wrt, t.gradient, t.symbolic, strict=True):
-        out.append(f"- $\\partial f/\\partial {sympy.latex(x)}$: backprop {gv:.12g}, symbolic {sv:.12g}")
+        out.append(rf"- $\frac{{\partial f}}{{\partial {latex(x)}}}$: backprop {gv:.12g}, symbolic {sv:.12g}")
+    verdict = "matches" if t.matches else "does NOT match"
+    out.append(
+        f"- The backprop gradient {verdict} the symbolic gradient (max relative error {t.max_rel_error:.2g})."
+    )
     return "\n".join(out) + "\n"
 
 
@@ -86,14 +94,21 @@ def backprop_to_latex(t: Any) -> str:
         rf"{_escape(n.name)} & {_escape(n.op)} & {t.values[n.id]:.6g} & {t.adjoints.get(n.id, 0.0):.6g} \\"
         for n in g.nodes
     ]
+    grads = [
+        rf"\item $\frac{{\partial f}}{{\partial {latex(x)}}}$: backprop {gv:.12g}, symbolic {sv:.12g}"
+        for x, gv, sv in zip(t.wrt, t.gradient, t.symbolic, strict=True)
+    ]
     return (
         "\n".join(
             [
-                rf"\noindent\textbf{{Backpropagation}} for ${sympy.latex(g.expr)}$:",
+                rf"\noindent\textbf{{Backpropagation}} for ${latex(g.expr)}$:",
                 r"\begin{tabular}{llrr}",
                 r"node & op & value & adjoint \\ \hline",
                 *rows,
                 r"\end{tabular}",
+                r"\begin{itemize}",
+                *grads,
+                r"\end{itemize}",
             ]
         )
         + "\n"

@@ -26,6 +26,7 @@ import sympy
 
 from ..errors import SymcalcError, UnsupportedError
 from ..functions import relu, sigmoid, softplus
+from ..numeric.compile import DomainError
 from ..parse import Source, parse
 
 __all__ = [
@@ -70,7 +71,12 @@ _UNARY: dict[type, tuple[str, str, Any, Any]] = {
     sympy.cot: ("cot", "cot", lambda a: 1.0 / math.tan(a), lambda a, y: -(1.0 + y * y)),
     sympy.sec: ("sec", "sec", lambda a: 1.0 / math.cos(a), lambda a, y: y * math.tan(a)),
     sympy.csc: ("csc", "csc", lambda a: 1.0 / math.sin(a), lambda a, y: -y / math.tan(a)),
-    sympy.acot: ("acot", "acot", lambda a: math.atan(1.0 / a), lambda a, y: -1.0 / (1.0 + a * a)),
+    sympy.acot: (
+        "acot",
+        "acot",
+        lambda a: math.atan(1.0 / a) if a != 0 else math.pi / 2,  # SymPy's acot(0) = pi/2
+        lambda a, y: -1.0 / (1.0 + a * a),
+    ),
     sympy.sech: ("sech", "sech", lambda a: 1.0 / math.cosh(a), lambda a, y: -y * math.tanh(a)),
     sympy.csch: ("csch", "csch", lambda a: 1.0 / math.sinh(a), lambda a, y: -y / math.tanh(a)),
     sympy.coth: ("coth", "coth", lambda a: 1.0 / math.tanh(a), lambda a, y: 1.0 - y * y),
@@ -138,42 +144,116 @@ class ComputationalGraph:
         adjoints: Mapping[int, float] | None = None,
         save: Any = None,
     ) -> Any:
-        """A matplotlib Figure of the graph, layered by depth (extra ``plot``)."""
+        """A matplotlib Figure of the graph (extra ``plot``): inputs on the left, the output on the right, one
+        column per depth, each node a box with its operation, its value and its adjoint; constants are written
+        into the operation that uses them. The figure grows with the graph, so boxes never overlap."""
         from ..plotting import _figure, _save
 
+        shown = [n for n in self.nodes if n.op != "const"]
         depth: dict[int, int] = {}
         for n in self.nodes:
-            depth[n.id] = 1 + max((depth[i] for i in n.inputs), default=-1)
+            inputs = [depth[i] for i in n.inputs if self.nodes[i].op != "const"]
+            depth[n.id] = 1 + max(inputs, default=-1)
+        users = self.users()
+        for n in reversed(shown):  # every node sits just left of its first user, so edges stay short
+            if users.get(n.id):
+                depth[n.id] = min(depth[u] for u in users[n.id]) - 1
         layers: dict[int, list[int]] = {}
-        for n in self.nodes:
+        for n in shown:
             layers.setdefault(depth[n.id], []).append(n.id)
-        pos = {nid: (d, k - (len(ids) - 1) / 2) for d, ids in layers.items() for k, nid in enumerate(ids)}
+        y: dict[int, float] = {}
+        # each column ordered by where its neighbours sit (inputs by their first user), which keeps edges short
+        for d in sorted(layers, reverse=True):
+            near = {nid: [y[u] for u in users.get(nid, []) if u in y] for nid in layers[d]}
+            mean = {nid: -sum(v) / len(v) if v else 0.0 for nid, v in near.items()}
+            ids = sorted(layers[d], key=mean.__getitem__) if d < max(layers) else layers[d]
+            for k, nid in enumerate(ids):
+                y[nid] = (len(ids) - 1) / 2 - k
+        tallest = max(len(ids) for ids in layers.values())
         fig = _figure()
-        ax = fig.add_subplot()
-        for n in self.nodes:
-            for i in n.inputs:
-                ax.annotate("", xy=pos[n.id], xytext=pos[i], arrowprops={"arrowstyle": "->", "color": "0.5"})
-        for n in self.nodes:
-            text = f"{n.name}\n{n.op}"
+        fig.set_size_inches(1.0 + 1.7 * (max(layers) - min(layers) + 1), 0.6 + 0.95 * tallest)
+        ax = fig.add_axes((0, 0, 1, 1))
+        boxes = {}
+        for n in shown:
+            consts = [sympy.sstr(self.nodes[i].expr) for i in n.inputs if self.nodes[i].op == "const"]
+            label = n.name
+            if n.op != "input":
+                label = f"{n.name} = {n.op}" + (f" ({', '.join(consts)})" if consts else "")
             if values is not None:
-                text += f"\n{values[n.id]:.3g}"
+                label += f"\nvalue {values[n.id]:.4g}"
             if adjoints is not None:
-                text += f"\n∂={adjoints.get(n.id, 0.0):.3g}"
-            ax.text(
-                *pos[n.id],
-                text,
+                label += f"\nadjoint {adjoints.get(n.id, 0.0):.4g}"
+            boxes[n.id] = ax.text(
+                depth[n.id],
+                y[n.id],
+                label,
                 ha="center",
                 va="center",
-                fontsize=7,
-                bbox={
-                    "boxstyle": "round",
-                    "fc": "lightyellow" if n.op not in ("input", "const") else "lightblue",
-                },
+                fontsize=8,
+                bbox={"boxstyle": "round,pad=0.4", "fc": "lightblue" if n.op == "input" else "lightyellow"},
             )
-        ax.set_xlim(-0.5, max(depth.values()) + 0.5)
-        ax.set_ylim(min(p[1] for p in pos.values()) - 1, max(p[1] for p in pos.values()) + 1)
+        for n in shown:
+            for i in n.inputs:
+                if i in boxes:
+                    ax.annotate(
+                        "",
+                        xy=(depth[n.id], y[n.id]),
+                        xytext=(depth[i], y[i]),
+                        arrowprops={
+                            "arrowstyle": "->",
+                            "color": "0.45",
+                            "patchA": boxes[i].get_bbox_patch(),
+                            "patchB": boxes[n.id].get_bbox_patch(),
+                            "shrinkA": 3,
+                            "shrinkB": 3,
+                        },
+                    )
+        ax.set_xlim(min(layers) - 0.6, max(layers) + 0.6)
+        ax.set_ylim(-(tallest - 1) / 2 - 0.6, (tallest - 1) / 2 + 0.6)
         ax.axis("off")
         return _save(fig, save)
+
+    def _table(self) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+        names = {n.id: n.name or f"v{n.id}" for n in self.nodes}
+        rows: list[tuple[str, ...]] = [
+            (
+                names[n.id],
+                n.op,
+                sympy.sstr(n.expr),
+                ", ".join(names[i] for i in n.inputs),
+                ", ".join(
+                    f"d{names[n.id]}/d{names[i]} = {d}" for i, d in zip(n.inputs, n.local, strict=False)
+                ),
+            )
+            for n in self.nodes
+        ]
+        header: tuple[str, ...] = ("node", "operation", "expression", "inputs", "local derivatives")
+        return header, rows
+
+    def _repr_markdown_(self) -> str:
+        header, rows = self._table()
+        out = [
+            f"**Computational graph** of ${sympy.latex(self.expr)}$: {len(self.nodes)} nodes, inputs first",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + " --- |" * len(header),
+        ]
+        out += ["| " + " | ".join(f"`{c}`" if c else "" for c in row) + " |" for row in rows]
+        return "\n".join(out) + "\n"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        header, rows = self._table()
+        head = "".join(f"<th>{escape(h)}</th>" for h in header)
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td style='text-align:left'><code>{escape(c)}</code></td>" for c in row)
+            + "</tr>"
+            for row in rows
+        )
+        title = f"<p><b>Computational graph</b> of <code>{escape(sympy.sstr(self.expr))}</code></p>"
+        return f"{title}<table><tr>{head}</tr>{body}</table>"
 
 
 def _local_texts(e: sympy.Expr, names: Sequence[str]) -> tuple[str, ...]:
@@ -254,7 +334,13 @@ def _rule(e: sympy.Expr) -> str:
     return {"add": "sum", "mul": "product", "pow": "power"}.get(_op_name(e), _UNARY.get(type(e), ("",))[0])
 
 
+def _where(g: ComputationalGraph, at: Mapping[str, float]) -> str:
+    """The point, as a person writes it: ``w = 0.5, x = 2``."""
+    return ", ".join(f"{x} = {at[str(x)]:.15g}" for x in g.variables if str(x) in at)
+
+
 def _forward_values(g: ComputationalGraph, at: Mapping[str, float]) -> dict[int, float]:
+    """Each node's value; a node that has none at this point is a :class:`DomainError` that names it."""
     values: dict[int, float] = {}
     for n in g.nodes:
         if n.op == "input":
@@ -262,16 +348,28 @@ def _forward_values(g: ComputationalGraph, at: Mapping[str, float]) -> dict[int,
                 raise SymcalcError(f"no value given for {n.expr}")
             values[n.id] = float(at[str(n.expr)])
         elif n.op == "const":
-            values[n.id] = float(n.expr)
+            try:
+                values[n.id] = float(n.expr)
+            except (TypeError, ValueError):  # zoo, nan or I: a constant that is no real number
+                raise DomainError(f"the constant {sympy.sstr(n.expr)} is not a real number") from None
         else:
             a = [values[i] for i in n.inputs]
+            overflow = False
             try:
                 value = _apply(n, a)
-            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+            except OverflowError:
+                value, overflow = math.inf, True
+            except (ValueError, ZeroDivisionError, TypeError):  # outside the domain, or a complex value
                 value = math.nan
-            if not isinstance(value, float) or not math.isfinite(value):
-                raise SymcalcError(
-                    f"{n.name} = {sympy.sstr(n.expr)} is not a real number at this point (outside its domain)"
+            if overflow or math.isinf(value):  # the inputs are finite: a pole raises, so inf is an overflow
+                raise DomainError(
+                    f"node {n.name} = {sympy.sstr(n.expr)} is too large for a float at {_where(g, at)} "
+                    "(it overflows)"
+                )
+            if not math.isfinite(value):
+                raise DomainError(
+                    f"the function is not defined at {_where(g, at)}, so neither is its derivative: "
+                    f"node {n.name} = {sympy.sstr(n.expr)} is not a real number there (outside its domain)"
                 )
             values[n.id] = value
     return values
@@ -287,17 +385,27 @@ def _apply(n: Node, a: list[float]) -> float:
     return float(_UNARY[type(n.expr)][2](a[0]))
 
 
+def _local(compute: Any) -> float:
+    """One local derivative, or nan where it has no finite real value (sqrt at 0, asin at 1)."""
+    try:
+        value = compute()
+        return float(value) if not isinstance(value, complex) else math.nan
+    except (ArithmeticError, ValueError, TypeError):
+        return math.nan
+
+
 def _locals(n: Node, a: list[float], y: float) -> list[float]:
+    """The local derivatives of node ``n`` by each of its inputs at the input values ``a`` (output ``y``)."""
     if n.op == "add":
         return [1.0] * len(a)
     if n.op == "mul":
-        return [math.prod(a[:i] + a[i + 1 :]) for i in range(len(a))]
+        return [_local(lambda i=i: math.prod(a[:i] + a[i + 1 :])) for i in range(len(a))]
     if n.op == "pow":
         base, expo = a
-        d_base = expo * base ** (expo - 1) if expo != 0 else 0.0
-        d_exp = y * math.log(base) if base > 0 else 0.0
+        d_base = _local(lambda: expo * base ** (expo - 1)) if expo != 0 else 0.0
+        d_exp = _local(lambda: y * math.log(base)) if base > 0 else 0.0
         return [d_base, d_exp]
-    return [float(_UNARY[type(n.expr)][3](a[0], y))]
+    return [_local(lambda: _UNARY[type(n.expr)][3](a[0], y))]
 
 
 @dataclass(frozen=True)
@@ -354,18 +462,67 @@ class BackpropTrace:
         return self.to_text()
 
 
+_AT_HINT = "(give each symbol a value as name=number, e.g. w=0.5,b=0.1)"
+
+
+def _number(name: str, value: Any) -> float:
+    """``value`` as a finite float, or a :class:`SymcalcError` that quotes ``name=value``."""
+    text = value.strip() if isinstance(value, str) else str(value)
+    try:
+        number = float(text if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not text:
+        raise SymcalcError(f"{name}=: the value is missing {_AT_HINT}")
+    if not math.isfinite(number):
+        raise SymcalcError(f"{name}={text}: {text} is not a finite number {_AT_HINT}")
+    return number
+
+
 def _resolve_at(at: Mapping[str, Any] | str) -> dict[str, float]:
+    """``{"w": 0.5, ...}`` or ``"w=0.5,b=0.1"`` as ``{name: finite float}``; a name given twice is an error."""
+    pairs: list[tuple[str, Any]] = []
     if isinstance(at, str):
-        out = {}
         for part in at.split(","):
             if not part.strip():
                 continue
-            name, _, value = part.partition("=")
-            if not _:
-                raise SymcalcError(f"expected name=value, got {part!r}")
-            out[name.strip()] = float(value)
-        return out
-    return {str(k): float(v) for k, v in at.items()}
+            name, eq, value = part.partition("=")
+            if not eq or not name.strip():
+                raise SymcalcError(f"{part.strip()}: expected name=value {_AT_HINT}")
+            pairs.append((name.strip(), value))
+    elif isinstance(at, Mapping):
+        pairs = [(str(k), v) for k, v in at.items()]
+    else:
+        raise SymcalcError(f"expected a mapping or a string of name=value pairs, got {type(at).__name__}")
+    out: dict[str, float] = {}
+    for name, value in pairs:
+        if name in out:
+            raise SymcalcError(f"{name} has two values {_AT_HINT}")
+        out[name] = _number(name, value)
+    return out
+
+
+def _read_name(name: str, known: set[str]) -> str:
+    """``name`` as the parser reads a symbol (``θ`` is ``theta``), or as given when it is no single symbol."""
+    if name in known:
+        return name
+    try:
+        read = parse(name)
+    except SymcalcError:
+        return name
+    return read.name if isinstance(read, sympy.Symbol) else name
+
+
+def _as_parsed(values: dict[str, float], symbols: Any) -> dict[str, float]:
+    """The names in ``at`` read as the expression's were: ``θ=1`` gives theta its value, as ``θ`` in the input."""
+    known = {str(s) for s in symbols}
+    out: dict[str, float] = {}
+    for name, value in values.items():
+        key = _read_name(name, known)
+        if key in out:
+            raise SymcalcError(f"{key} has two values {_AT_HINT}")
+        out[key] = value
+    return out
 
 
 def backprop(
@@ -378,8 +535,8 @@ def backprop(
     """
     from ..numeric.compile import compile as compile_
 
-    at_values = _resolve_at(at)
     e = parse(expr)
+    at_values = _as_parsed(_resolve_at(at), e.free_symbols)
     names = sorted(str(s) for s in e.free_symbols)
     missing = [n for n in names if n not in at_values]
     if missing:
@@ -390,7 +547,17 @@ def backprop(
     g = graph(e, allsyms)
     if isinstance(wrt, str):
         wrt = [w for w in wrt.replace(",", " ").split() if w]
-    targets = [s for s in allsyms if wrt is None or s.name in {str(w) for w in wrt}]
+    if wrt is not None:
+        if not wrt:
+            raise SymcalcError("wrt names no symbol: leave it out to differentiate by every symbol")
+        known = {s.name for s in allsyms}
+        wrt = [_read_name(str(w), known) for w in wrt]
+        for w in wrt:
+            if w not in known:
+                raise SymcalcError(
+                    f"{w} is not a symbol of the expression (its symbols are {', '.join(map(str, allsyms))})"
+                )
+    targets = [s for s in allsyms if wrt is None or s.name in set(wrt)]
     values = _forward_values(g, at_values)
     forward_rows = tuple(
         (
@@ -414,7 +581,18 @@ def backprop(
         for k, i in enumerate(n.inputs):
             if g.nodes[i].op == "const":
                 continue
+            if not math.isfinite(local[k]):
+                raise DomainError(
+                    f"the derivative does not exist at {_where(g, at_values)}: node {n.name} = "
+                    f"{sympy.sstr(n.expr)} has the local derivative d{n.name}/d{g.nodes[i].name} = {n.local[k]}, "
+                    "which is not finite there"
+                )
             contribution = adjoints[n.id] * local[k]
+            if not math.isfinite(contribution):
+                raise DomainError(
+                    f"the derivative is too large for a float at {_where(g, at_values)}: the adjoint of node "
+                    f"{g.nodes[i].name} overflows"
+                )
             mults += 1
             adjoints[i] = adjoints.get(i, 0.0) + contribution
             backward_rows.append(
@@ -430,7 +608,7 @@ def backprop(
     point = {s: sympy.Float(at_values[s.name], 30) for s in allsyms}
     from ..functions import lower
 
-    symbolic = np.array([float(lower(sympy.diff(e, x)).evalf(30, subs=point)) for x in targets])
+    symbolic = np.array([_real(lower(sympy.diff(e, x)).evalf(30, subs=point)) for x in targets])
     fn = compile_(e, allsyms, on_domain_error="ignore")
     full = fn.grad(np.array([at_values[s.name] for s in allsyms]))
     compiled = np.array([full[allsyms.index(x)] for x in targets])
@@ -459,6 +637,14 @@ def backprop(
     )
 
 
+def _real(value: sympy.Expr) -> float:
+    """A SymPy number as a float; nan when it is not a real number (then the trace does not match)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 @dataclass(frozen=True)
 class ForwardModeTrace:
     """A Jacobian-vector product by forward mode: each node's value and tangent, and the result grad f . v."""
@@ -469,6 +655,28 @@ class ForwardModeTrace:
     result: float
     gradient_dot_direction: float
     multiplies: int
+
+    def _repr_markdown_(self) -> str:
+        rows = [
+            f"| `{n.name or f'v{n.id}'}` | `{n.op}` | `{sympy.sstr(n.expr)}` | {self.tangents[n.id]:.6g} |"
+            for n in self.graph.nodes
+        ]
+        v = np.array2string(self.direction, precision=6)
+        return (
+            "\n".join(
+                [
+                    f"**Forward mode** along v = `{v}`: the tangent of each node, inputs first",
+                    "",
+                    "| node | operation | expression | tangent |",
+                    "| --- | --- | --- | --- |",
+                    *rows,
+                    "",
+                    f"Result: {self.result:.10g}; the gradient dotted with v gives {self.gradient_dot_direction:.10g} "
+                    f"({self.multiplies} multiplications).",
+                ]
+            )
+            + "\n"
+        )
 
 
 def forward_mode(expr: Source, at: Mapping[str, Any] | str, direction: Sequence[float]) -> ForwardModeTrace:
@@ -481,7 +689,12 @@ def forward_mode(expr: Source, at: Mapping[str, Any] | str, direction: Sequence[
     """
     bp = backprop(expr, at)
     g = bp.graph
-    v = np.asarray(direction, dtype=float)
+    try:
+        v = np.asarray(direction, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        v = np.array([math.nan])
+    if not np.all(np.isfinite(v)):
+        raise SymcalcError(f"the direction must be finite numbers, one per variable, got {direction!r}")
     if len(v) != len(g.variables):
         raise SymcalcError(
             f"the direction has {len(v)} entries; the variables are {[str(x) for x in g.variables]}"
@@ -495,7 +708,9 @@ def forward_mode(expr: Source, at: Mapping[str, Any] | str, direction: Sequence[
             tangents[n.id] = 0.0
         else:
             local = _locals(n, [bp.values[i] for i in n.inputs], bp.values[n.id])
-            tangents[n.id] = math.fsum(lk * tangents[i] for lk, i in zip(local, n.inputs, strict=True))
+            tangents[n.id] = math.fsum(  # a constant input has tangent 0, whatever its local derivative
+                lk * tangents[i] for lk, i in zip(local, n.inputs, strict=True) if g.nodes[i].op != "const"
+            )
             mults += len(n.inputs)
     return ForwardModeTrace(g, v, tangents, tangents[g.output], float(bp.symbolic @ v), mults)
 

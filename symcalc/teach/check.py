@@ -18,19 +18,19 @@ Example:
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy
 
+from ..derive.verify import compare, sample_points, within
 from ..errors import SymcalcError
 from ..functions import lower
 from ..numeric.gradcheck import GradCheck, gradcheck, numerical_gradient  # noqa: F401  (symcalc.check.gradcheck, as before)
 from ..parse import Source, parse
-from ..variables import Variables, resolve_variables
+from ..variables import Variables, natural_order, real_symbol, resolve_variables
 
 __all__ = [
     "MISTAKES",
@@ -74,6 +74,8 @@ class ComponentVerdict:
     claimed_value: float | None = None
     mistake: str | None = None
     hint: str | None = None
+    #: names in the claim that the problem does not have: such a claim is not compared at all
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,39 +104,57 @@ class GradientCheck:
         return tuple(i for i, c in enumerate(self.components) if not c.ok)
 
     def to_text(self) -> str:
-        lines = [f"Checking the gradient of {sympy.sstr(self.expr)}:"]
+        """The verdict per component in the learner's notation: ``d/dx`` for a function of one variable (its
+        derivative), ``∂f/∂x`` for several (the partial derivatives), the right answer in its tidy form."""
+        from ..derive.tidy import tidy
+        from ..render.notation import text
+
+        one = len(self.components) == 1
+        what = "derivative" if one else "gradient"
+        lines = [f"Checking the {what} of {text(self.expr)}:"]
         for c in self.components:
+            label = f"d/d{text(c.variable)}" if one else f"∂f/∂{text(c.variable)}"
             if c.ok:
                 lines.append(
-                    f"  d/d{c.variable}: correct"
-                    + (f" ({sympy.sstr(c.claimed)})" if c.claimed is not None else "")
+                    f"  {label}: correct" + (f" ({text(c.claimed)})" if c.claimed is not None else "")
                 )
                 continue
+            if c.unknown:
+                lines.append(
+                    f"  {label}: not compared: unknown variable{'s' if len(c.unknown) > 1 else ''} "
+                    f"{', '.join(c.unknown)} in the claim {text(c.claimed)}"
+                )
+                lines.append(f"      hint: {c.hint}")
+                continue
             lines.append(
-                f"  d/d{c.variable}: WRONG"
-                + (f": claimed {sympy.sstr(c.claimed)}" if c.claimed is not None else "")
+                f"  {label}: WRONG" + (f": claimed {text(c.claimed)}" if c.claimed is not None else "")
             )
             if c.point is not None:
                 where = ", ".join(f"{k} = {v:g}" for k, v in c.point.items())
-                lines.append(
-                    f"      at {where}: expected {c.expected_value:.10g}, claimed {c.claimed_value:.10g}"
-                )
+                claimed = "not a real number" if c.claimed_value is None else f"{c.claimed_value:.10g}"
+                lines.append(f"      at {where}: expected {c.expected_value:.10g}, claimed {claimed}")
             if c.expected is not None:
-                lines.append(f"      the partial derivative is {sympy.sstr(c.expected)}")
+                shown = tidy(c.expected, self.expr, c.variable).result
+                lines.append(f"      the {'derivative' if one else 'partial derivative'} is {text(shown)}")
             if c.hint:
                 lines.append(f"      hint: {c.hint}")
-        lines.append(
-            "All components are correct."
-            if self.ok
-            else f"{len(self.wrong)} of {len(self.components)} components are wrong."
-        )
+        if one:
+            lines.append("The derivative is correct." if self.ok else "The derivative is wrong.")
+        else:
+            lines.append(
+                "All components are correct."
+                if self.ok
+                else f"{len(self.wrong)} of {len(self.components)} components are wrong."
+            )
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
         return "```text\n" + self.to_text() + "\n```\n"
 
     def to_latex(self) -> str:
-        return "\\begin{verbatim}\n" + self.to_text() + "\n\\end{verbatim}\n"
+        from ..render.derivation import _escape
+
+        return "".join(rf"\noindent {_escape(line)}\par" + "\n" for line in self.to_text().splitlines())
 
     def to_dict(self) -> dict[str, Any]:
         from ..render.derivation import SCHEMA_VERSION, _expr
@@ -157,6 +177,7 @@ class GradientCheck:
                     "claimed_value": c.claimed_value,
                     "mistake": c.mistake,
                     "hint": c.hint,
+                    "unknown": list(c.unknown),
                 }
                 for c in self.components
             ],
@@ -172,24 +193,18 @@ class GradientCheck:
 # -- sampling -------------------------------------------------------------------------------------------
 
 
-def _sample_points(
-    symbols: Sequence[sympy.Symbol], count: int, seed: int
-) -> Iterator[dict[sympy.Symbol, float]]:
-    """Random points, first in a positive box (where logs and roots are defined), then anywhere."""
-    rng = random.Random(seed)
-    for k in range(count * 6):
-        lo, hi, signed = (0.3, 2.0, False) if k < count * 3 else (0.2, 2.5, True)
-        yield {s: rng.uniform(lo, hi) * (rng.choice((1, -1)) if signed else 1) for s in symbols}
+@dataclass(frozen=True)
+class _Sample:
+    """The points every comparison of one check uses: they cover each region where the function, its partial
+    derivatives or the claims change form (both signs of each variable, both sides of each kink, step and
+    piecewise boundary, and of each edge of the domain), and count only inside the function's domain."""
+
+    context: tuple[sympy.Expr, ...]
+    points: tuple[dict[sympy.Symbol, float], ...]
 
 
-def _value(e: sympy.Expr, at: dict[sympy.Symbol, float]) -> float | None:
-    try:
-        v = complex(e.evalf(20, subs={s: sympy.Float(x, 20) for s, x in at.items()}))
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-        return None
-    if v != v or abs(v) == float("inf") or abs(v.imag) > 1e-9 * max(1.0, abs(v)):
-        return None
-    return v.real
+def _sample(e: sympy.Expr, exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> _Sample:
+    return _Sample((e,), tuple(sample_points([e, *exprs], symbols, seed=7, domain=True)))
 
 
 def _close(a: float, b: float, rtol: float = 1e-7) -> bool:
@@ -197,26 +212,28 @@ def _close(a: float, b: float, rtol: float = 1e-7) -> bool:
 
 
 def _compare(
-    expected: sympy.Expr, claimed: sympy.Expr, symbols: Sequence[sympy.Symbol], points: int = 6, seed: int = 7
+    expected: sympy.Expr, claimed: sympy.Expr, sample: _Sample
 ) -> tuple[bool, dict[sympy.Symbol, float] | None, float | None, float | None]:
-    """(equal?, a point where they differ, expected there, claimed there)."""
-    expected, claimed = lower(expected), lower(claimed)
-    if sympy.expand(expected - claimed) == 0:
+    """(equal?, a point where they differ, expected there, claimed there (None: not a real number there)).
+
+    Symbolically first, then at every point of ``sample`` (a claim undefined where the derivative exists is
+    wrong there); where no point decides, a ``simplify`` of the difference bounded to one second."""
+    c = compare(
+        expected, claimed, context=sample.context, points=sample.points, rtol=1e-7, b_defined_where_a_is=True
+    )
+    if c.equal is None:
+        try:
+            zero = within(sympy.simplify, (lower(expected) - lower(claimed),), 1.0) == 0
+        except Exception:  # noqa: BLE001 - a simplify that fails or times out decides nothing: not shown equal
+            zero = False
+        return zero, None, None, None
+    if c.equal:
         return True, None, None, None
-    agreed = 0
-    for at in _sample_points(symbols, points, seed):
-        a, b = _value(expected, at), _value(claimed, at)
-        if a is None or b is None:
-            continue
-        if not _close(a, b):
-            return False, at, a, b
-        agreed += 1
-        if agreed >= points:
-            return True, None, None, None
-    try:
-        return sympy.simplify(expected - claimed) == 0, None, None, None
-    except Exception:  # noqa: BLE001
-        return False, None, None, None
+    return False, c.point, _real_part(c.a_value), _real_part(c.b_value)
+
+
+def _real_part(v: complex | None) -> float | None:
+    return None if v is None else float(v.real)
 
 
 # -- error models ---------------------------------------------------------------------------------------
@@ -239,7 +256,10 @@ def _mistaken(
     e: sympy.Expr, x: sympy.Symbol, mistake: str, target: sympy.Expr, variant: int
 ) -> sympy.Expr | None:
     """The derivative of the node ``target`` with ``mistake`` made there, or None where it cannot be made."""
-    d = lambda u: sympy.diff(u, x)  # noqa: E731 - the correct derivative of the parts
+
+    def d(u: sympy.Expr) -> sympy.Expr:  # the correct derivative of the parts
+        return sympy.diff(u, x)
+
     if mistake == "chain.missing_inner":
         if isinstance(target, sympy.Pow) and not target.exp.has(x) and target.base != x:
             return target.exp * target.base ** (target.exp - 1)
@@ -304,7 +324,7 @@ def _diagnose(
     x: sympy.Symbol,
     claimed: sympy.Expr,
     variables: Sequence[sympy.Symbol],
-    symbols: Sequence[sympy.Symbol],
+    sample: _Sample,
 ) -> tuple[str, str] | None:
     """The first mistake (an id and a hint) whose error model reproduces the claim exactly."""
     for mistake in MISTAKES:
@@ -313,7 +333,7 @@ def _diagnose(
                 if other == x or not e.has(other):
                     continue
                 candidate = sympy.diff(e, x) + sympy.diff(e, other)
-                if _compare(candidate, claimed, symbols, points=4)[0]:
+                if _compare(candidate, claimed, sample)[0]:
                     return mistake, MISTAKES[mistake].format(var=x, other=other, node="")
             continue
         for target in _nodes(e):
@@ -324,15 +344,24 @@ def _diagnose(
                 if wrong is None:
                     break
                 candidate = _replace_derivative(e, x, target, wrong)
-                if _compare(candidate, claimed, symbols, points=4)[0]:
-                    return mistake, MISTAKES[mistake].format(node=sympy.sstr(target), var=x, other="")
+                if _compare(candidate, claimed, sample)[0]:
+                    return mistake, MISTAKES[mistake].format(node=_text(target), var=x, other="")
     return None
+
+
+def _text(e: sympy.Expr) -> str:
+    """An expression in a hint, in the notation the learner types."""
+    from ..render.notation import text
+
+    return text(e)
 
 
 # -- the checks -----------------------------------------------------------------------------------------
 
 
-def _claims(claimed: Any, n: int) -> list[sympy.Expr]:
+def _claims(claimed: Any, n: int, known: Sequence[sympy.Symbol]) -> list[sympy.Expr]:
+    """The claims read with the problem's names declared (``2xy`` is ``2*x*y`` when x and y are variables), each
+    name matched to the problem's own symbol of that name."""
     if isinstance(claimed, str):
         raise SymcalcError(
             "give the claimed gradient as a list, one component per variable (log(x, 2) has a comma)"
@@ -340,7 +369,20 @@ def _claims(claimed: Any, n: int) -> list[sympy.Expr]:
     items = list(claimed)
     if len(items) != n:
         raise SymcalcError(f"the claim has {len(items)} components; the function has {n} variables")
-    return [parse(c) for c in items]
+    by_name = {s.name: s for s in known}
+    out = []
+    for c in items:
+        got = parse(c, list(by_name))
+        if not isinstance(got, sympy.Expr) or isinstance(got, sympy.MatrixExpr):
+            raise SymcalcError(f"a claimed component is one expression; {sympy.sstr(got)} is not one")
+        out.append(got.xreplace({s: by_name[s.name] for s in got.free_symbols if s.name in by_name}))
+    return out
+
+
+def _unknown(claim: sympy.Expr, known: Sequence[sympy.Symbol]) -> tuple[str, ...]:
+    """The names in a claim that are neither variables nor constants of the problem."""
+    names = {s.name for s in known}
+    return tuple(sorted(str(s) for s in claim.free_symbols if str(s) not in names))
 
 
 def check_gradient(
@@ -349,27 +391,65 @@ def check_gradient(
     variables: Variables = None,
     *,
     diagnose: bool = True,
+    constants: Any = None,
+    shapes: Any = None,
 ) -> GradientCheck:
     """Check a hand-derived gradient: a list of claimed partial derivatives, or a callable (NumPy code).
+
+    ``constants`` gives values for the symbols that are not variables (``{"a": 2.0}``), in the function and in
+    the claims, as :func:`symcalc.compile` takes them.
+
+    A claim is read with the problem's names declared (its variables and constants), so ``2xy`` is ``2*x*y``;
+    a name the problem does not have is reported in the verdict (``unknown``, "unknown variable xz"), never
+    compared. Claims are compared symbolically where that is cheap, else at points covering every region where
+    the function, its derivatives or the claim change form (both signs of each variable, both sides of each
+    kink, step and piecewise boundary, inside the function's domain): a claim wrong on any region is wrong,
+    with a point of that region. A claim that is not a real number where the derivative is, is wrong there.
 
     Example:
         >>> check_gradient("x^2*y", ["2*x*y", "x^2"], ["x", "y"]).ok
         True
+        >>> check_gradient("x^2 y", ["2xy", "x^2"]).ok
+        True
+        >>> check_gradient("abs(x)", ["1"]).ok  # right for x > 0 only
+        False
+        >>> check_gradient("a*x^2", lambda p: 2 * 3.0 * p, ["x"], constants={"a": 3.0}).ok
+        True
     """
+    if shapes is not None:  # a claim in matrix form ("2X^T(Xw - y)"), with the shapes declared
+        from .matrix_check import check_matrix_gradient
+
+        return check_matrix_gradient(expr, claimed, variables, shapes=shapes)
     e = parse(expr)
+    if constants:
+        from ..numeric.compile import bind_constants
+
+        e = bind_constants(e, constants)
     xs = resolve_variables([e], variables)
     true = [sympy.diff(e, x) for x in xs]
     if callable(claimed):
         return _check_callable(e, xs, true, claimed, diagnose)
-    claims = _claims(claimed, len(xs))
-    symbols = sorted(e.free_symbols.union(*[c.free_symbols for c in claims]), key=lambda s: s.name)
+    known = list(dict.fromkeys([*xs, *natural_order(e.free_symbols)]))
+    names = [
+        *known,
+        *(real_symbol(str(k)) for k in (constants or {}) if str(k) not in {s.name for s in known}),
+    ]
+    claims = _claims(claimed, len(xs), names)
+    if constants:
+        claims = [bind_constants(c, constants, require_all=False) for c in claims]
+    symbols = natural_order(set(known).union(*[c.free_symbols for c in claims]))
+    sample = _sample(e, [*true, *claims], symbols)
     verdicts = []
     for x, want, got in zip(xs, true, claims, strict=True):
-        equal, at, a, b = _compare(want, got, symbols)
+        strangers = _unknown(got, known)
+        if strangers:
+            verdicts.append(_unknown_verdict(x, want, got, strangers, known))
+            continue
+        equal, at, a, b = _compare(want, got, sample)
         if equal:
             verdicts.append(ComponentVerdict(x, True, want, got))
             continue
-        found = _diagnose(e, x, got, xs, symbols) if diagnose else None
+        found = _diagnose(e, x, got, xs, sample) if diagnose else None
         point = {s.name: v for s, v in at.items()} if at else None
         verdicts.append(
             ComponentVerdict(
@@ -377,6 +457,22 @@ def check_gradient(
             )
         )
     return GradientCheck(e, tuple(xs), tuple(verdicts))
+
+
+def _unknown_verdict(
+    x: sympy.Symbol,
+    want: sympy.Expr,
+    got: sympy.Expr,
+    strangers: tuple[str, ...],
+    known: Sequence[sympy.Symbol],
+) -> ComponentVerdict:
+    """A claim with a name the problem does not have is never compared: the verdict says which name."""
+    plural = "s" if len(strangers) > 1 else ""
+    hint = (
+        f"unknown variable{plural} {', '.join(strangers)}: the function's variables and constants are "
+        f"{', '.join(s.name for s in known) or 'none'} (write a product of variables as x*y or x y)"
+    )
+    return ComponentVerdict(x, False, want, got, hint=hint, unknown=strangers)
 
 
 def _check_callable(
@@ -390,12 +486,16 @@ def _check_callable(
 
     fn = compile_(e, xs, on_domain_error="ignore")
     bad: dict[int, tuple[dict[str, float], float, float]] = {}
-    for at in _sample_points(xs, 5, 11):
+    for at in sample_points([e, *true], xs, seed=11, domain=True):
         p = np.array([at[x] for x in xs])
         want = fn.grad(p)
         if not np.all(np.isfinite(want)):
             continue
-        got = np.asarray(grad(p.copy()), dtype=np.float64).reshape(-1)
+        try:
+            got = np.asarray(grad(p.copy()), dtype=np.float64).reshape(-1)
+        except Exception as err:  # noqa: BLE001 - the learner's code failing is their answer's fault, said so
+            where = ", ".join(f"{x} = {v:g}" for x, v in zip(xs, p, strict=True))
+            raise SymcalcError(f"the gradient code failed at {where}: {type(err).__name__}: {err}") from err
         if got.shape != want.shape:
             raise SymcalcError(f"the gradient code returned shape {got.shape}; expected {want.shape}")
         for i in range(len(xs)):
@@ -411,6 +511,6 @@ def _check_callable(
             verdicts.append(ComponentVerdict(x, True, true[i], None))
             continue
         point, a, b = bad[i]
-        hint = f"component {i} (d/d{x}) differs from the true partial derivative {sympy.sstr(true[i])}"
+        hint = f"component {i} (∂f/∂{x}) differs from the true partial derivative {_text(true[i])}"
         verdicts.append(ComponentVerdict(x, False, true[i], None, point, a, b, None, hint))
     return GradientCheck(e, tuple(xs), tuple(verdicts))
