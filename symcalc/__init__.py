@@ -60,6 +60,7 @@ from .numeric.matrix import MatrixFunction, compile_matrix
 from .numeric.minimize import LearningRate, Verification, minimize, suggest_lr
 from .numeric.updates import OptimizeResult
 from .parse import parse, parse_equation, parse_latex, parse_text
+from .variables import symbols
 from .teach.backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
 from .teach.check import GradientCheck, check_gradient
 from .teach.exercise import Exercise, ExerciseSet, Verdict
@@ -166,4 +167,5 @@ __all__ = [
     "relu",
     "sigmoid",
     "softplus",
+    "symbols",
 ]

@@ -24,7 +24,9 @@ __all__ = [
     "natural_order",
     "real_symbol",
     "resolve_var",
+    "one_symbol_per_name",
     "resolve_variables",
+    "symbols",
     "split_name",
     "to_symbol",
     "to_symbols",
@@ -71,6 +73,16 @@ def to_symbol(var: str | sympy.Symbol) -> sympy.Symbol:
     if isinstance(var, str) and _NAME.fullmatch(var.strip()):
         return real_symbol(UNICODE_GREEK.get(var.strip(), var.strip()))
     raise ParseError(f"{var!r} is not a variable name", str(var), 0)
+
+
+def symbols(names: Iterable[str | sympy.Symbol] | str) -> tuple[sympy.Symbol, ...]:
+    """symcalc's own (real) symbols, for building expressions in Python: ``x, y = sc.symbols("x y")``.
+
+    >>> x, y = symbols("x y")
+    >>> x.is_real, y.name
+    (True, 'y')
+    """
+    return tuple(to_symbols(names))
 
 
 def to_symbols(variables: Iterable[str | sympy.Symbol] | str) -> list[sympy.Symbol]:
@@ -122,7 +134,38 @@ def natural_order(symbols: Iterable[sympy.Symbol]) -> list[sympy.Symbol]:
     return sorted(symbols, key=key)
 
 
+def _describe(s: sympy.Symbol) -> str:
+    facts = {k: v for k, v in s.assumptions0.items() if k in ("real", "positive", "integer")}
+    return f"{s.name} ({', '.join(f'{k}={v}' for k, v in sorted(facts.items())) or 'no assumptions'})"
+
+
+def one_symbol_per_name(exprs: Iterable[sympy.Basic]) -> dict[str, sympy.Symbol]:
+    """The free symbols by name; two different symbols with one name in one input are an error, never merged.
+
+    symcalc matches variables by name, so ``sc.parse("x^2") + 3*sympy.Symbol("x")`` (a real x and a plain x)
+    would otherwise be differentiated by one of them only: a silently wrong answer.
+
+    >>> one_symbol_per_name([sympy.Symbol("x") + sympy.Symbol("y")])
+    {'x': x, 'y': y}
+    """
+    free: dict[str, sympy.Symbol] = {}
+    for e in exprs:
+        for s in sorted(getattr(e, "free_symbols", ()), key=sympy.default_sort_key):
+            if not isinstance(s, sympy.Symbol):
+                continue
+            seen = free.setdefault(s.name, s)
+            if seen != s:
+                raise SymcalcError(
+                    f"two different symbols are both named {s.name}: {_describe(seen)} and {_describe(s)}. "
+                    "symcalc matches variables by name; build the expression from one of them "
+                    "(sc.symbols and sc.parse give symcalc's real symbols)"
+                )
+    return dict(sorted(free.items()))
+
+
 def resolve_var(expr: sympy.Expr, var: str | sympy.Symbol | None) -> sympy.Symbol:
+    """The variable to differentiate by, matched by name; the only symbol when ``var`` is omitted."""
+    one_symbol_per_name([expr])
     if var is not None:
         wanted = to_symbol(var)
         for s in expr.free_symbols:
@@ -140,11 +183,7 @@ def resolve_var(expr: sympy.Expr, var: str | sympy.Symbol | None) -> sympy.Symbo
 
 def resolve_variables(exprs: Iterable[sympy.Expr], variables: Variables) -> list[sympy.Symbol]:
     """The variables, matched by name to the symbols in the expressions; by default all, in natural order."""
-    free: dict[str, sympy.Symbol] = {}
-    for e in exprs:
-        for s in e.free_symbols:
-            if isinstance(s, sympy.Symbol):
-                free.setdefault(s.name, s)
+    free = one_symbol_per_name(exprs)
     if variables is None:
         if not free:
             raise SymcalcError("the expression has no variables; say which ones with variables=[...]")

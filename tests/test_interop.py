@@ -128,3 +128,22 @@ def test_lower_is_public() -> None:
     assert sc.lower is sc.functions.lower
     assert sc.lower(relu(X) + sigmoid(X)) == sympy.Max(0, X) + 1 / (1 + sympy.exp(-X))
     assert "lower" in sc.__all__
+
+
+def test_two_symbols_with_one_name_are_an_error_never_merged() -> None:
+    """Issue 20: a SymPy x beside symcalc's real x was differentiated as if it were a constant."""
+    x = sympy.Symbol("x")
+    mixed = sc.parse("x^2") + 3 * x
+    for call in (
+        lambda: sc.derivative(mixed, x),
+        lambda: sc.gradient(mixed, [x]),
+        lambda: sc.hessian(mixed, ["x"]),
+        lambda: sc.compile(mixed, ["x"]),
+        lambda: sc.critical_points(mixed),
+    ):
+        with pytest.raises(sc.SymcalcError, match="two different symbols are both named x"):
+            call()
+    # one symbol per name, whichever it is, gives sympy.diff's answer
+    assert sc.derivative(x**2 + 3 * x, x).result == 2 * x + 3
+    a, b = sc.symbols("a b")
+    assert a.is_real and sc.gradient(a**2 * b, [a, b]).result.T.tolist() == [[2 * a * b, a**2]]

@@ -126,3 +126,16 @@ def test_every_public_error_of_derivative_is_a_symcalc_error() -> None:
     for bad in (sympy.Matrix([X]), sympy.Abs(X), sympy.Eq(X, 1), "x +", "sin(x"):
         with pytest.raises(sc.SymcalcError):
             sc.derivative(bad)  # type: ignore[arg-type]
+
+
+def test_the_check_line_does_not_claim_a_comparison_that_was_not_made() -> None:
+    import dataclasses
+
+    import symcalc as sc
+
+    d = sc.derivative("x^2 sin(x)")
+    assert "equals SymPy's derivative" in d.to_text()
+    unverified = dataclasses.replace(d, notes=("Not verified: the comparison did not finish within the deadline.",))
+    text = unverified.to_text()
+    assert "equals SymPy's derivative" not in text
+    assert "could not be made" in text and "Not verified" in text

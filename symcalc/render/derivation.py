@@ -735,6 +735,14 @@ class Planner:
             line += [Seg(" ML frameworks take "), self.m(n.e(k.framework_value)), Seg(" at the kink.")]
         return line
 
+    def _verdict(self) -> str:
+        """The check line's last words: the comparison with SymPy, unless it could not be made."""
+        if any(note.startswith("Not verified") for note in getattr(self.d, "notes", ())):
+            return "; the comparison with SymPy's derivative could not be made (see the note)."
+        return "; the answer equals SymPy's derivative" + (
+            " under the conditions above." if self.d.conditions else "."
+        )
+
     def check_line(self) -> Line | None:
         from ..derive.verify import numeric_check
 
@@ -755,10 +763,7 @@ class Planner:
             self.m(f"h = {n.number(check['h'])}"),  # type: ignore[arg-type]
             Seg(") gives "),
             self.m(n.number(check["central_difference"])),  # type: ignore[arg-type]
-            Seg(
-                "; the answer equals SymPy's derivative"
-                + (" under the conditions above." if self.d.conditions else ".")
-            ),
+            Seg(self._verdict()),
         ]
         return line
 
