@@ -152,6 +152,15 @@ def _ml_form(original: sympy.Expr, var: sympy.Symbol | None) -> sympy.Expr | Non
     return None
 
 
+def _ml_explanation(original: sympy.Expr, ml: sympy.Expr) -> str:
+    """What the tidy step did when it chose an ML form: which named function the form is written with."""
+    if isinstance(original, sympy.Pow) and original.exp == -1 and _ml_typed_sigmoid_arg(original) is not None:
+        return "Written with the sigmoid, sigma(u)(1 - sigma(u)), as ML courses write it."
+    if ml.has(sigmoid):
+        return "Written with the sigmoid sigma, as ML courses write it."
+    return "Written with the softmax, p = softmax(z), as ML courses write it."
+
+
 def _ml_typed_sigmoid_arg(e: sympy.Expr) -> sympy.Expr | None:
     """u for ``1/(1 + e^(-u))`` (or ``e^u/(1 + e^u)``), else None."""
     if isinstance(e, sympy.Pow) and e.exp == -1 and isinstance(e.base, sympy.Add) and len(e.base.args) == 2:
@@ -256,7 +265,7 @@ def tidy_with_candidates(
 
     best = min(forms, key=score)
     if ml is not None and best == ml:
-        explanation = "Written with the sigmoid, sigma(u)(1 - sigma(u)), as ML courses write it."
+        explanation = _ml_explanation(original, ml)
     else:
         explanation = "Tidy the result."
     return Step("simplify", "rewrite", raw, None, best, explanation=explanation), forms
