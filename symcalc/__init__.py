@@ -60,11 +60,11 @@ from .numeric.matrix import MatrixFunction, compile_matrix
 from .numeric.minimize import LearningRate, Verification, minimize, suggest_lr
 from .numeric.updates import OptimizeResult
 from .parse import parse, parse_equation, parse_latex, parse_text
-from .variables import symbols
 from .teach.backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
 from .teach.check import GradientCheck, check_gradient
 from .teach.exercise import Exercise, ExerciseSet, Verdict
 from .teach.matrix_check import MatrixGradientCheck, check_matrix_gradient
+from .variables import symbols
 
 #: Module paths from before the package was laid out by stage (``symcalc.check``, ``symcalc.critical``, ...),
 #: kept importable: each is the new module itself, so patching one patches the other.

@@ -171,7 +171,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from .derive.steps import CATALOGUE
     from .render.derivation import SCHEMA_VERSION, derivation_to_text
 
-    variables: list[str | None] = list(_vars(args) or [None])
+    listed = _vars(args)
+    variables: list[str | None] = [*listed] if listed else [None]
     known = [k.strip() for k in (args.known or "").split(",") if k.strip()]
     unknown = [k for k in known if k not in CATALOGUE]
     if unknown:

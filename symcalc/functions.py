@@ -91,7 +91,7 @@ class _CodePrinting:
         return _LOWERINGS[type(self)](self.args[0])._eval_evalf(prec)
 
 
-class sigmoid(_CodePrinting, Function):  # noqa: N801  (a SymPy function is named like a function)
+class sigmoid(_CodePrinting, Function):  # type: ignore[misc]  # noqa: N801 (SymPy has no types; a function is named like one)
     r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`, with :math:`\sigma' = \sigma(1 - \sigma)`."""
 
     nargs = 1
@@ -134,7 +134,7 @@ class sigmoid(_CodePrinting, Function):  # noqa: N801  (a SymPy function is name
         return body if exp is None else rf"{body}^{{{exp}}}"
 
 
-class softplus(_CodePrinting, Function):  # noqa: N801
+class softplus(_CodePrinting, Function):  # type: ignore[misc]  # noqa: N801 (SymPy has no types)
     r"""Softplus :math:`\log(1 + e^{x})`, a smooth ReLU, with :math:`\operatorname{softplus}' = \sigma`."""
 
     nargs = 1
@@ -173,7 +173,7 @@ class softplus(_CodePrinting, Function):  # noqa: N801
         return body if exp is None else rf"{body}^{{{exp}}}"
 
 
-class relu(_CodePrinting, Function):  # noqa: N801
+class relu(_CodePrinting, Function):  # type: ignore[misc]  # noqa: N801 (SymPy has no types)
     r"""The rectifier :math:`\max(0, x)`. Its derivative is :math:`H(x)` with :math:`H(0) = 0`, as ML frameworks take it."""
 
     nargs = 1

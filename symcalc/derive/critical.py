@@ -197,7 +197,8 @@ def _solve(equations: list[sympy.Expr], xs: list[sympy.Symbol]) -> list[dict[sym
         if isinstance(solved, sympy.FiniteSet):
             return [{xs[0]: s} for s in solved]
         raise _Infinite(solved)
-    return sympy.solve(equations, xs, dict=True)
+    solutions: list[dict[sympy.Symbol, sympy.Expr]] = sympy.solve(equations, xs, dict=True)
+    return solutions
 
 
 class _Infinite(Exception):
@@ -287,7 +288,9 @@ def _numeric_points(fn: Any, box: list[tuple[float, float]], deadline: float) ->
         for p, r in zip(ends, norms, strict=True):
             if not np.all(np.isfinite(p)) or not r <= 1e-8 or not _in_box(p, box):
                 continue
-            if not any(np.linalg.norm(p - q) < SAME_POINT * max(1.0, np.linalg.norm(q)) for q in found):
+            if not any(
+                np.linalg.norm(p - q) < SAME_POINT * max(1.0, float(np.linalg.norm(q))) for q in found
+            ):
                 found.append(p)
     return found
 
@@ -572,7 +575,7 @@ def _period(fn: Any, points: list[dict[sympy.Symbol, sympy.Expr]], n: int) -> np
                 np.linalg.norm(fn.grad(_refine(fn, p + d))) < 1e-9
                 and np.linalg.norm(_refine(fn, p + d) - (p + d)) < 1e-6
             ):
-                return d
+                return np.asarray(d)
     return None
 
 

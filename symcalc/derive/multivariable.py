@@ -88,7 +88,7 @@ def _symengine_ok(e: sympy.Expr) -> bool:
 def _engine() -> tuple[Any, type]:
     import symengine as se
 
-    class RealSymbol(se.Symbol):  # type: ignore[misc, name-defined]
+    class RealSymbol(se.Symbol):  # type: ignore[misc]
         """A SymEngine symbol that comes back to SymPy as symcalc's real symbol (no substitution needed)."""
 
         def _sympy_(self) -> sympy.Symbol:
@@ -154,7 +154,7 @@ def bulk_diff(
 
 
 def _matrix_latex(m: sympy.Matrix) -> str:
-    return sympy.latex(m, mat_str="bmatrix", mat_delim="")
+    return str(sympy.latex(m, mat_str="bmatrix", mat_delim=""))
 
 
 @dataclass(frozen=True, eq=False)
@@ -385,7 +385,7 @@ def jacobian(
         [y, x],
         [1, 1]])
     """
-    items = [exprs] if isinstance(exprs, str | sympy.Basic) else list(exprs)
+    items = [exprs] if isinstance(exprs, str | int | float | sympy.Basic) else list(exprs)
     es = tuple(_scalar(e) for e in items)
     xs = resolve_variables(es, variables)
     return Jacobian(es, tuple(xs), sympy.Matrix(bulk_diff(es, xs)), detail)
@@ -402,7 +402,7 @@ def hessian(expr: Source, variables: Variables = None, *, detail: str = "standar
     """
     e = _scalar(expr)
     xs = resolve_variables([e], variables)
-    first, second = bulk_diff([e], xs, second=True)  # type: ignore[misc]
+    first, second = bulk_diff([e], xs, second=True)
     g = Gradient(e, tuple(xs), sympy.Matrix(first[0]), detail)
     return Hessian(e, tuple(xs), sympy.Matrix(second[0]), g, detail)
 

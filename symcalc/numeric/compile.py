@@ -93,7 +93,7 @@ _ENGINE_EVALUATES = (sympy.erf, sympy.erfc)
 # -- the stable forms -----------------------------------------------------------------------------------
 
 
-class _LogSumExp(sympy.Function):
+class _LogSumExp(sympy.Function):  # type: ignore[misc]  # SymPy ships no types
     r""":math:`\log \sum_i e^{a_i}` kept whole for computing, and evaluated with the largest :math:`a_i` taken
     out. It lives only inside compiled functions (what a user reads, ``gradient_expr``, is elementary)."""
 

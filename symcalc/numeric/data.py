@@ -60,7 +60,7 @@ def lower_data(
             col = (
                 arrays[name]
                 if len(ix.indices) == 1
-                else arrays[name][(slice(None), *map(int, ix.indices[1:]))]
+                else arrays[name][(slice(None), *map(int, ix.indices[1:]))]  # type: ignore[arg-type]
             )
             columns[ix] = _column_symbol(ix)
             values.append(col)

@@ -224,7 +224,7 @@ def minimize(
         suggested = suggest_lr(fn, box).lr
         lr = suggested * (0.1 if method != "gd" else 1.0)
     res = _minimize(
-        fn.f,
+        fn.f,  # type: ignore[arg-type]  # a point (n,) gives a float
         x0,
         jac=fn.grad,
         hess=fn.hess,
@@ -232,7 +232,7 @@ def minimize(
         lr=lr,
         max_iter=max_iter,
         gtol=gtol,
-        value_and_grad=fn.value_and_grad,
+        value_and_grad=fn.value_and_grad,  # type: ignore[arg-type]
         **options,
     )
     res["_verify"] = _verifier(fn, verify_timeout)
