@@ -135,7 +135,9 @@ def test_the_check_line_does_not_claim_a_comparison_that_was_not_made() -> None:
 
     d = sc.derivative("x^2 sin(x)")
     assert "equals SymPy's derivative" in d.to_text()
-    unverified = dataclasses.replace(d, notes=("Not verified: the comparison did not finish within the deadline.",))
+    unverified = dataclasses.replace(
+        d, notes=("Not verified: the comparison did not finish within the deadline.",)
+    )
     text = unverified.to_text()
     assert "equals SymPy's derivative" not in text
     assert "could not be made" in text and "Not verified" in text
