@@ -55,13 +55,13 @@ from .errors import LimitError, OptimizationError, ParseError, SymcalcError, Uns
 from .functions import logsumexp, lower, relu, sigmoid, softplus
 from .numeric import regression
 from .numeric.compile import CompiledFunction, DomainError, DomainWarning, compile
-from .numeric.gradcheck import GradCheck, gradcheck, numerical_gradient
+from .numeric.gradcheck import GradCheck, numerical_gradient
 from .numeric.matrix import MatrixFunction, compile_matrix
 from .numeric.minimize import LearningRate, Verification, minimize, suggest_lr
 from .numeric.updates import OptimizeResult
 from .parse import parse, parse_equation, parse_latex, parse_text
 from .teach.backprop import BackpropTrace, ComputationalGraph, backprop, forward_mode, graph
-from .teach.check import GradientCheck, check_gradient
+from .teach.check import GradientCheck, check_gradient, gradcheck
 from .teach.exercise import Exercise, ExerciseSet, Verdict
 from .teach.matrix_check import MatrixGradientCheck, check_matrix_gradient
 from .variables import symbols

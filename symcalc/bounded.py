@@ -22,8 +22,25 @@ Where processes can be forked, ``func`` runs in a forked child. The child:
   waits without computing.
 
 Inside such a child, a nested call (``critical_points`` run by a batch problem) runs in place, under a timer of
-the child's own CPU time: one process per problem, so its CPU time is the whole cost of the problem. Without
-``fork`` (Windows, or ``SYMCALC_NO_FORK=1``) the call runs in a thread that is abandoned at the deadline.
+the child's own CPU time: one process per problem, so its CPU time is the whole cost of the problem.
+
+Where the child comes from: a process that runs no other thread forks it. A process that does (a Dask client,
+a Jupyter kernel, JAX, PyTorch or TensorFlow imported) never forks itself: the child would hold only the
+calling thread, and a lock another thread held at the fork stays locked in it for ever (Python 3.12 warns
+about it). Such a process starts, once, a helper process from a fresh interpreter (SymPy and symcalc
+imported, a few SymPy solves done, no thread started), which forks the children for it. The function and
+its arguments are pickled to them, along with this process's import path, folder and environment; each
+child dies with the helper, and the helper leaves when the socket to this process closes (this process has
+ended, however it ended: the kernel closes it) or at :func:`stop_helper`. The limits, the nested calls
+and Ctrl-C behave the same either way. A call the helper's child cannot rebuild (a lambda, a function of a
+notebook's ``__main__``) runs in a thread instead.
+
+Switches (environment variables):
+
+- ``SYMCALC_FORK_HELPER``: ``auto`` (the default, as above), ``always`` (every child comes from the
+  helper) or ``never`` (always fork this process);
+- ``SYMCALC_NO_FORK=1``: no child process at all; as where there is no ``fork`` (Windows), the call runs in
+  a thread that is abandoned at the deadline, and memory is not limited.
 
 Example:
     >>> run_bounded(pow, (2, 10), timeout=5.0)
@@ -34,6 +51,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
@@ -51,7 +69,7 @@ from .errors import SymcalcError
 
 T = TypeVar("T")
 
-__all__ = ["ChildRunner", "Crashed", "Outcome", "TimedOut", "run_bounded", "run_limited"]
+__all__ = ["ChildRunner", "Crashed", "Outcome", "TimedOut", "run_bounded", "run_limited", "stop_helper"]
 
 Status = Literal["ok", "error", "time limit", "memory limit", "crashed"]
 
@@ -297,11 +315,67 @@ def _write_message(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _serve(
+    job_r: int, result_w: int, prepare: tuple[Callable[..., Any], tuple[Any, ...]] | None, once: bool
+) -> None:
+    """In a child: run the calls read from ``job_r`` one at a time, each under its own limits, answering on
+    ``result_w``, until the pipe closes, a memory error, or (``once``) the first call."""
+    if prepare is not None:
+        with contextlib.suppress(Exception):  # a warm-up that fails only costs time later
+            prepare[0](*prepare[1])
+    limited = False
+    while True:
+        data = _read_message(job_r, None)
+        if data is None:
+            break
+        try:
+            func, args, cpu_limit, memory_limit, memory_cap = pickle.loads(data)
+        except Exception as err:  # noqa: BLE001 - e.g. a function of the caller's __main__
+            _write_message(result_w, _pack("unreadable", f"{type(err).__name__}: {err}", 0.0))
+            break
+        if memory_cap is not None or memory_limit or limited:
+            _limit_memory(memory_limit, memory_cap)  # counted from what this child holds now
+            limited = True
+        before = os.times()
+        kind, value = _call(func, args, cpu_limit)
+        after = os.times()
+        cpu = after.user + after.system - before.user - before.system
+        _write_message(result_w, _pack(kind, value, cpu))
+        if once or kind == "memory":
+            break  # what a failed allocation left behind is not worth keeping
+
+
+class _Unreadable(Exception):
+    """The child could not rebuild the call it was sent (its function lives in the caller's ``__main__``)."""
+
+
 class _Server:
     """A child that runs the calls sent to it one at a time, each under its own limits, until one of them
-    ends it (a limit, a crash) or it is told to stop."""
+    ends it (a limit, a crash) or it is told to stop. Forked from this process, or (``helper``) by the helper
+    process, which then reports how it ended; ``once``: the child ends after its first call."""
 
-    def __init__(self, prepare: tuple[Callable[..., Any], tuple[Any, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        prepare: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
+        *,
+        helper: _Helper | None = None,
+        once: bool = False,
+        module: str = "",
+    ) -> None:
+        self.helper = helper
+        self.alive = True
+        self.cpu_reported = 0.0
+        self.pid = self.cid = 0
+        self.status_r = -1
+        if helper is not None:
+            try:
+                setup = pickle.dumps((list(sys.path), _cwd(), dict(os.environ), prepare, once))
+            except Exception as err:  # noqa: BLE001 - a warm-up that cannot be sent
+                raise _NoHelper(f"the warm-up cannot be sent to the helper: {err}") from None
+            self.cid, self.job_w, self.result_r, self.status_r = helper.spawn(module)
+            with contextlib.suppress(OSError):  # a child gone at once is found by run()
+                _write_message(self.job_w, setup)
+            return
         _load_prctl()
         parent = os.getpid()
         job_r, self.job_w = os.pipe()
@@ -312,35 +386,16 @@ class _Server:
                 os.close(self.job_w)
                 os.close(self.result_r)
                 _child_setup(parent)
-                if prepare is not None:
-                    with contextlib.suppress(Exception):  # a warm-up that fails only costs time later
-                        prepare[0](*prepare[1])
-                limited = False
-                while True:
-                    data = _read_message(job_r, None)
-                    if data is None:
-                        break
-                    func, args, cpu_limit, memory_limit, _cap = pickle.loads(data)
-                    if memory_limit or limited:
-                        _limit_memory(memory_limit, None)  # counted from what this child holds now
-                        limited = True
-                    before = os.times()
-                    kind, value = _call(func, args, cpu_limit)
-                    after = os.times()
-                    cpu = after.user + after.system - before.user - before.system
-                    _write_message(result_w, _pack(kind, value, cpu))
-                    if kind == "memory":
-                        break  # what a failed allocation left behind is not worth keeping
+                _serve(job_r, result_w, prepare, once)
             finally:
                 os._exit(0)
         os.close(job_r)
         os.close(result_w)
         self.pid = pid
-        self.alive = True
-        self.cpu_reported = 0.0
 
-    def run(self, job: bytes, cpu_limit: float, wall_limit: float) -> Outcome | None:
-        """The outcome of the call ``job`` (pickled); None when the child was gone before it got the call."""
+    def run(self, job: bytes, cpu_limit: float | None, wall_limit: float) -> Outcome | None:
+        """The outcome of the call ``job`` (pickled); None when the child was gone before it got the call.
+        Raises :class:`_Unreadable` when the child could not rebuild the call."""
         try:
             _write_message(self.job_w, job)
         except OSError:
@@ -350,43 +405,72 @@ class _Server:
         try:
             data = _read_message(self.result_r, time.monotonic() + wall_limit)
         except TimeoutError:
-            _kill(self.pid)
+            self._kill()
             data, killed = None, True
+        except BaseException:  # Ctrl-C here: the child must not outlive the call
+            self.stop()
+            raise
         if data is not None:
             try:
                 kind, value, cpu = pickle.loads(data)
             except Exception as err:  # noqa: BLE001 - an error whose class cannot be rebuilt here
                 kind, value, cpu = "error", RuntimeError(f"the result could not be read: {err}"), 0.0
             self.cpu_reported += cpu
-            if kind == "memory":
-                self.stop()  # the child leaves after a memory error
+            if kind in ("memory", "unreadable"):
+                self.stop()  # the child leaves after either
+            if kind == "unreadable":
+                raise _Unreadable(value)
             if kind == "ok":
                 return Outcome("ok", value=value, cpu_seconds=cpu)
             return Outcome("memory limit" if kind == "memory" else "error", error=value, cpu_seconds=cpu)
         # the child is gone: how it ended says what happened to this call
-        status, rusage = self._reap()
-        cpu = max(0.0, rusage.ru_utime + rusage.ru_stime - self.cpu_reported) if rusage is not None else 0.0
+        status, total = self._reap()
+        cpu = max(0.0, total - self.cpu_reported) if total is not None else 0.0
         if killed:
             return Outcome("time limit", cpu_seconds=cpu)
         return _classify(status, cpu_limit, cpu)
 
-    def _reap(self) -> tuple[int, Any]:
+    def _kill(self) -> None:
+        if self.helper is not None:
+            self.helper.kill(self.cid)
+        else:
+            _kill(self.pid)
+
+    def _reap(self) -> tuple[int, float | None]:
+        """The child's wait status and the CPU time it used in all (None if unknown), once it has ended."""
         self.alive = False
-        with contextlib.suppress(OSError):
-            os.close(self.job_w)
-        with contextlib.suppress(OSError):
-            os.close(self.result_r)
+        for fd in (self.job_w, self.result_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.helper is not None:  # the helper reaps it and writes how it ended
+            try:
+                data = _read_message(self.status_r, time.monotonic() + _HELPER_REPLY)
+            except TimeoutError:
+                data = None
+            finally:
+                os.close(self.status_r)
+            if data is None:  # the helper itself is gone, and the child with it
+                return 0, None
+            status, total = pickle.loads(data)
+            return int(status), float(total)
         try:
             _, status, rusage = os.wait4(self.pid, 0)
         except ChildProcessError:
             return 0, None
-        return status, rusage
+        return status, rusage.ru_utime + rusage.ru_stime
 
     def stop(self) -> None:
         """End the child (it is waiting for a call, or past any use)."""
         if self.alive:
-            _kill(self.pid)
+            self._kill()
             self._reap()
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the folder was removed
+        return None
 
 
 def _call(func: Callable[..., Any], args: tuple[Any, ...], cpu_limit: float | None) -> tuple[str, Any]:
@@ -426,6 +510,10 @@ class ChildRunner:
     child rather than here keeps this process free of what the warm-up may start (threads, timers) when it
     forks.
 
+    In a process that runs threads, the children come from a helper process of the runner's own (see the
+    module docstring), started at the first call and ended by :meth:`close`: nothing the runner started
+    outlives it.
+
     Example:
         >>> with ChildRunner() as runner:
         ...     [runner.run(pow, (2, k), time_limit=5.0).value for k in range(3)]
@@ -438,6 +526,7 @@ class ChildRunner:
         self.reuse = reuse
         self.prepare = prepare
         self._server: _Server | None = None
+        self._helper: _Helper | None = None
 
     def __enter__(self) -> ChildRunner:
         return self
@@ -446,10 +535,13 @@ class ChildRunner:
         self.close()
 
     def close(self) -> None:
-        """End the child."""
+        """End the child (and the runner's helper process, if it has one)."""
         server, self._server = self._server, None
         if server is not None:
             server.stop()
+        helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.close()
 
     def run(
         self,
@@ -476,11 +568,28 @@ class ChildRunner:
             )
         for _attempt in range(2):
             if self._server is None or not self._server.alive:
-                self._server = _Server(self.prepare)
-            outcome = self._server.run(job, time_limit, backstop)
+                try:
+                    self._server = self._start()
+                except _NoHelper:
+                    return _thread_run(func, args, time_limit)
+            try:
+                outcome = self._server.run(job, time_limit, backstop)
+            except _Unreadable:
+                return _thread_run(func, args, time_limit)
             if outcome is not None:
                 return outcome
         return run_limited(func, args, time_limit=time_limit, memory_limit=memory_limit, wall_limit=backstop)
+
+    def _start(self) -> _Server:
+        if _fork_here():
+            return _Server(self.prepare)
+        if self._helper is None or not self._helper.alive():
+            if self._helper is not None:
+                self._helper.close()
+            self._helper = None
+            self._helper = _Helper()  # the runner's own: it ends with the runner, nothing outlives the run
+        module = getattr(self.prepare[0], "__module__", "") if self.prepare is not None else ""
+        return _Server(self.prepare, helper=self._helper, module=module or "")
 
 
 def _classify(status: int, cpu_limit: float | None, cpu: float) -> Outcome:
@@ -549,6 +658,327 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and os.environ.get("SYMCALC_NO_FORK") != "1"
 
 
+# -- the helper: children for a process that must not fork itself ----------------------------------------
+
+#: Libraries whose native threads are invisible to ``threading``: imported, they make this process threaded.
+_THREADED_LIBRARIES = ("jax", "torch", "tensorflow")
+#: Seconds to wait for the helper to start (it imports SymPy and symcalc), and for one of its replies.
+_HELPER_START, _HELPER_REPLY = 120.0, 30.0
+
+
+#: Functions that end an idle thread of symcalc's own (the deadline watchdog), registered by the module that
+#: starts it: called before a fork, so that a process whose only other thread had nothing to do forks itself.
+_IDLE_THREAD_STOPPERS: list[Callable[[], None]] = []
+
+
+def register_idle_thread_stopper(stop: Callable[[], None]) -> None:
+    """Have ``stop`` called before this process would fork for bounded work; it ends a thread of symcalc's own
+    if that thread has nothing to do (the next use starts it again), and returns once it has ended.
+
+    Example:
+        >>> register_idle_thread_stopper(lambda: None)
+    """
+    _IDLE_THREAD_STOPPERS.append(stop)
+
+
+def _fork_here() -> bool:
+    """Whether a child may be forked from this process: ``SYMCALC_FORK_HELPER`` says ``never`` (always fork
+    here), ``always`` (never fork here), or ``auto`` (the default: fork here only while no other thread runs)."""
+    mode = os.environ.get("SYMCALC_FORK_HELPER", "auto")
+    if mode == "never":
+        return True
+    if mode == "always":
+        return False
+    if any(name in sys.modules for name in _THREADED_LIBRARIES):
+        return False
+    if threading.active_count() > 1 and threading.current_thread() is threading.main_thread():
+        for stop in _IDLE_THREAD_STOPPERS:
+            with contextlib.suppress(Exception):
+                stop()
+    return threading.active_count() == 1
+
+
+class _NoHelper(Exception):
+    """The helper could not be started, or the call cannot be sent to it."""
+
+
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+    "from symcalc.bounded import _helper_main; _helper_main(int(sys.argv[1]))"
+)
+
+
+class _Helper:
+    """This process's end of the helper: a process started from a fresh interpreter (so it never ran a thread
+    of this one), with SymPy and symcalc imported, that forks the children this process must not fork itself.
+
+    Requests go over a Unix socket; each carries the ends of three pipes that the child and the helper use:
+    the calls go to the child and the answers come back on pipes of their own, and the helper writes on the
+    third how the child ended (its wait status and CPU time) once it has reaped it.
+    """
+
+    def __init__(self) -> None:
+        import json
+        import socket
+        import subprocess
+
+        if not sys.executable:
+            raise _NoHelper("no Python interpreter to start")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
+                [sys.executable, "-c", _BOOT, str(theirs.fileno()), json.dumps(sys.path)],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C at a terminal is this process's to handle, not the helper's
+            )
+        except OSError as err:
+            ours.close()
+            raise _NoHelper(f"the helper could not be started: {err}") from None
+        finally:
+            theirs.close()
+        self.sock = ours
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+        self.next_id = 0
+        ours.settimeout(_HELPER_START)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            self.close()
+            raise _NoHelper("the helper did not start")
+        ours.settimeout(None)
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def spawn(self, module: str = "") -> tuple[int, int, int, int]:
+        """A new child: its id, and the pipe ends for its calls, its answers and how it ended."""
+        import socket
+
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
+        status_r, status_w = os.pipe()
+        try:
+            with self.lock:
+                self.next_id += 1
+                cid = self.next_id
+                request = b"F" + cid.to_bytes(8, "big") + module.encode()
+                socket.send_fds(self.sock, [request], [job_r, result_w, status_w])
+        except OSError as err:
+            for fd in (job_w, result_r, status_r):
+                os.close(fd)
+            raise _NoHelper(f"the helper is gone: {err}") from None
+        finally:
+            for fd in (job_r, result_w, status_w):
+                os.close(fd)
+        return cid, job_w, result_r, status_r
+
+    def kill(self, cid: int) -> None:
+        with self.lock, contextlib.suppress(OSError):
+            self.sock.send(b"K" + cid.to_bytes(8, "big"))
+
+    def close(self) -> None:
+        """End the helper (and any child it still has) and wait for it."""
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        try:
+            self.process.wait(_HELPER_REPLY)
+        except Exception:  # noqa: BLE001 - it does not leave at the end of its socket
+            self.process.kill()
+            self.process.wait()
+
+
+_HELPER: list[_Helper] = []
+_HELPER_LOCK = threading.Lock()
+
+
+def _get_helper() -> _Helper:
+    """This process's helper, started on first use (and again if it has gone)."""
+    with _HELPER_LOCK:
+        if _HELPER and not _HELPER[0].alive():
+            old = _HELPER.pop()
+            if old.owner == os.getpid():
+                old.close()
+        if not _HELPER:
+            _HELPER.append(_Helper())
+        return _HELPER[0]
+
+
+def stop_helper() -> None:
+    """End this process's helper process, if it has one (it also ends with this process, however that ends).
+
+    Example:
+        >>> stop_helper()
+    """
+    with _HELPER_LOCK:
+        if _HELPER:
+            helper = _HELPER.pop()
+            if helper.owner == os.getpid():
+                helper.close()
+
+
+def _forget_helper() -> None:
+    """In a child forked from this process: the helper is the parent's (its socket closes with the child)."""
+    for helper in _HELPER:
+        with contextlib.suppress(OSError):
+            helper.sock.close()
+    _HELPER.clear()
+    global _HELPER_LOCK
+    _HELPER_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_helper)
+atexit.register(stop_helper)
+
+
+def _helper_run(
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    cpu_limit: float | None,
+    wall_limit: float,
+    memory_limit: int | None,
+    memory_cap: int | None,
+) -> Outcome | None:
+    """One call in a fresh child of the helper; None when it cannot go there (the caller runs it in a thread)."""
+    try:
+        job = pickle.dumps((func, args, cpu_limit, memory_limit, memory_cap))
+    except Exception:  # noqa: BLE001 - a closure or a lambda
+        return None
+    module = getattr(func, "__module__", "") or ""
+    for _attempt in range(2):  # a helper that died since the last call is started again
+        try:
+            server = _Server(helper=_get_helper(), once=True, module=module)
+        except _NoHelper:
+            continue  # it could not be started, or it died just now: the next attempt starts a fresh one
+        try:
+            outcome = server.run(job, cpu_limit, wall_limit)
+        except _Unreadable:
+            return None
+        finally:
+            server.stop()
+        if outcome is not None:
+            return outcome
+    return None
+
+
+def _helper_main(fd: int) -> None:  # pragma: no cover - runs in the helper process
+    """The helper's loop: fork a child for each request, kill one when asked, report each one's end.
+
+    It leaves, killing its children, when the process that started it closes the socket or is gone.
+    """
+    import importlib
+    import socket
+
+    sock = socket.socket(fileno=fd)
+    sock_fd = sock.fileno()
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_w)
+    _load_prctl()
+    children: dict[int, tuple[int, int]] = {}  # pid -> (id, the status pipe)
+    pids: dict[int, int] = {}  # id -> pid
+    me = os.getpid()
+    _helper_warm_up()
+    try:
+        sock.send(b"ready")
+        while True:
+            ready, _, _ = select.select([sock_fd, wake_r], [], [], 1.0)
+            if os.getppid() != parent:
+                break
+            if wake_r in ready:
+                with contextlib.suppress(OSError):
+                    while os.read(wake_r, 4096):
+                        pass
+            while children:
+                try:
+                    pid, status, rusage = os.wait4(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                cid, status_w = children.pop(pid, (0, -1))
+                pids.pop(cid, None)
+                if status_w >= 0:
+                    with contextlib.suppress(OSError):
+                        _write_message(status_w, pickle.dumps((status, rusage.ru_utime + rusage.ru_stime)))
+                    os.close(status_w)
+            if sock_fd not in ready:
+                continue
+            try:
+                msg, fds, _flags, _addr = socket.recv_fds(sock, 4096, 3)
+            except OSError:
+                break
+            if not msg:
+                break  # the process that started the helper is done with it
+            cid = int.from_bytes(msg[1:9], "big")
+            if msg[:1] == b"K":
+                if cid in pids:
+                    _kill(pids[cid])
+                continue
+            if msg[:1] != b"F" or len(fds) != 3:
+                for extra in fds:
+                    os.close(extra)
+                continue
+            module = msg[9:].decode()
+            if module.startswith("symcalc.") and module not in sys.modules:
+                with contextlib.suppress(Exception):  # imported once here rather than in every child
+                    importlib.import_module(module)
+            job_r, result_w, status_w = fds
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    signal.set_wakeup_fd(-1)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    for mine in (sock_fd, wake_r, wake_w, status_w, *(w for _c, w in children.values())):
+                        os.close(mine)
+                    _child_setup(me)
+                    _helper_child(job_r, result_w)
+                finally:
+                    os._exit(0)
+            os.close(job_r)
+            os.close(result_w)
+            children[pid] = (cid, status_w)
+            pids[cid] = pid
+    finally:
+        for pid in children:
+            _kill(pid)
+        os._exit(0)
+
+
+def _helper_warm_up() -> None:  # pragma: no cover - runs in the helper process
+    """Pay SymPy's first-call costs of the solvers (lazy imports, caches) once, here, rather than in every
+    child: plain SymPy, which starts no thread (a thread here would make every fork unsafe)."""
+    import sympy
+
+    x, y = sympy.symbols("x y", real=True)
+    with contextlib.suppress(Exception):
+        sympy.solveset(x**2 - 1, x, domain=sympy.S.Reals)
+        sympy.solve([x**2 + y - 1, x - y], [x, y], dict=True)
+
+
+def _helper_child(job_r: int, result_w: int) -> None:  # pragma: no cover - runs in a child of the helper
+    """A child of the helper: take on the caller's import path, folder and environment, then serve."""
+    data = _read_message(job_r, None)
+    if data is None:
+        return
+    path, cwd, environ, prepare, once = pickle.loads(data)
+    sys.path[:] = path
+    if cwd is not None:
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(environ)
+    _serve(job_r, result_w, prepare, once)
+
+
 def run_limited(
     func: Callable[..., Any],
     args: tuple[Any, ...],
@@ -562,7 +992,8 @@ def run_limited(
     """Run ``func(*args)`` in a child process under a time and a memory limit; report what happened.
 
     Args:
-        func: a picklable-result function (it runs in a forked child).
+        func: a function with a picklable result (it runs in a child process; in a process that runs
+            threads, a child of the helper, so ``func`` and ``args`` are pickled too: see the module docstring).
         args: its arguments.
         time_limit: seconds; on the CPU clock of the child (``clock="cpu"``: only the work's own computing
             counts, from the moment it starts) or on the wall clock (``clock="wall"``).
@@ -585,23 +1016,22 @@ def run_limited(
         raise ValueError("time_limit must be positive")
     if _can_fork():
         if clock == "cpu":
+            cpu_limit: float | None = time_limit
             backstop = wall_limit if wall_limit is not None else 10 * time_limit + 60.0
+        else:
+            cpu_limit, backstop = None, time_limit
+        if _fork_here():
             return _fork_run(
                 func,
                 args,
-                cpu_limit=time_limit,
+                cpu_limit=cpu_limit,
                 wall_limit=backstop,
                 memory_limit=memory_limit,
                 memory_cap=memory_cap,
             )
-        return _fork_run(
-            func,
-            args,
-            cpu_limit=None,
-            wall_limit=time_limit,
-            memory_limit=memory_limit,
-            memory_cap=memory_cap,
-        )
+        outcome = _helper_run(func, args, cpu_limit, backstop, memory_limit, memory_cap)
+        if outcome is not None:
+            return outcome
     return _thread_run(func, args, time_limit)
 
 

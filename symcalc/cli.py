@@ -275,7 +275,7 @@ def _cmd_matrix_gradient(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from .teach.check import check_gradient
 
-    result = check_gradient(args.expr, args.claim, _vars(args))
+    result = check_gradient(args.expr, args.claim, _vars(args), assume=args.assume)
     print_output(_render(result, args.format))
     return 0 if result.ok else 1
 
@@ -547,6 +547,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="one claimed partial derivative, in variable order; repeat per component "
         "(never split on commas: log(x, 2) has one). Read with the function's variables, so 2xy is 2*x*y; "
         "a name the function does not have is reported, not compared. Exit status 1 when a component is wrong.",
+    )
+    p.add_argument(
+        "--assume",
+        action="append",
+        default=None,
+        metavar="EQ",
+        help='an equation the comparison may use, "lhs = rhs" (or an expression meaning expr = 0), e.g. '
+        '"y1 + y2 + y3 = 1"; it is solved for a symbol that is not a variable. Repeat for several.',
     )
     _add_common(p, detail=False)
     p.set_defaults(run=_cmd_check)

@@ -163,6 +163,25 @@ def one_symbol_per_name(exprs: Iterable[sympy.Basic]) -> dict[str, sympy.Symbol]
     return dict(sorted(free.items()))
 
 
+#: Names ``parse`` reads as constants unless declared (``e`` and ``E`` are Euler's number, ``pi`` is pi).
+_CONSTANT_NAMES: dict[str, tuple[sympy.Basic, ...]] = {
+    "e": (sympy.E, sympy.exp),
+    "E": (sympy.E, sympy.exp),
+    "pi": (sympy.pi,),
+}
+
+
+def _refuse_constant_as_variable(exprs: Iterable[sympy.Basic], name: str) -> None:
+    """A variable asked for by a constant's name, where the expression holds that constant: an error with the
+    fix, never a silent derivative of 0 (``derivative("E*x^2", "E")`` read E as Euler's number)."""
+    constant = _CONSTANT_NAMES.get(name)
+    if constant is not None and any(isinstance(e, sympy.Basic) and e.has(*constant) for e in exprs):
+        raise SymcalcError(
+            f"'{name}' is read as the constant {'e' if name in 'eE' else name} in this expression, not as a "
+            f"variable; for a variable named {name}, parse the expression with variables=['{name}']"
+        )
+
+
 def resolve_var(expr: sympy.Expr, var: str | sympy.Symbol | None) -> sympy.Symbol:
     """The variable to differentiate by, matched by name; the only symbol when ``var`` is omitted."""
     one_symbol_per_name([expr])
@@ -171,6 +190,7 @@ def resolve_var(expr: sympy.Expr, var: str | sympy.Symbol | None) -> sympy.Symbo
         for s in expr.free_symbols:
             if isinstance(s, sympy.Symbol) and s.name == wanted.name:
                 return s
+        _refuse_constant_as_variable([expr], wanted.name)
         return wanted
     symbols = natural_order(s for s in expr.free_symbols if isinstance(s, sympy.Symbol))
     if len(symbols) == 1:
@@ -183,6 +203,7 @@ def resolve_var(expr: sympy.Expr, var: str | sympy.Symbol | None) -> sympy.Symbo
 
 def resolve_variables(exprs: Iterable[sympy.Expr], variables: Variables) -> list[sympy.Symbol]:
     """The variables, matched by name to the symbols in the expressions; by default all, in natural order."""
+    exprs = list(exprs)
     free = one_symbol_per_name(exprs)
     if variables is None:
         if not free:
@@ -193,6 +214,8 @@ def resolve_variables(exprs: Iterable[sympy.Expr], variables: Variables) -> list
     out = []
     for v in variables:
         sym = to_symbol(v)
+        if sym.name not in free:
+            _refuse_constant_as_variable(exprs, sym.name)
         out.append(free.get(sym.name, sym))
     if len({s.name for s in out}) != len(out):
         raise SymcalcError("a variable is listed twice")

@@ -22,7 +22,7 @@ import pytest
 
 from symcalc.batch import FolderInUse, grade, load_problems, run_batch
 from symcalc.batch import engine as batch_engine
-from symcalc.bounded import run_bounded, run_limited
+from symcalc.bounded import run_bounded, run_limited, stop_helper
 from symcalc.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,7 @@ _KEEP: set[int] = set()
 def _no_process_left_behind():
     start = time.time() - 1
     yield
+    stop_helper()  # this process's helper for bounded work while it runs threads (it lives as long as we do)
     left = [p for p in _processes_marked(os.environ[MARK], start) if p.pid not in _KEEP]
     _gone, alive = psutil.wait_procs(left, timeout=30)
     assert not alive, [p.cmdline() for p in alive]

@@ -56,9 +56,10 @@ def test_huge_powers_are_tidied_at_once_without_multiplying_out() -> None:
 
 def test_a_short_timeout_gives_the_raw_form_with_a_note() -> None:
     sympy.core.cache.clear_cache()  # nothing of an earlier run's simplify to finish from
-    d, spent = _cpu(lambda: sc.derivative("cos((x+3)^4)", timeout=0.3))
+    # (cos((x+3)^4) was slow to tidy until issue 19; its square still is: simplify's trigsimp takes seconds)
+    d, spent = _cpu(lambda: sc.derivative("cos((x+3)^4)^2", timeout=0.3))
     assert spent < 1.3
-    assert d.result == -4 * (x + 3) ** 3 * sympy.sin((x + 3) ** 4)
+    assert d.result == -8 * (x + 3) ** 3 * sympy.sin((x + 3) ** 4) * sympy.cos((x + 3) ** 4)
     assert any(n.startswith("Not tidied") for n in d.notes)
     assert [s.rule for s in d.steps.substeps] == [
         "chain"

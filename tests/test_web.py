@@ -280,7 +280,16 @@ def test_katex_is_shipped_in_the_package_with_its_licence() -> None:
 # -- limits, without a server ------------------------------------------------------------------------------
 
 
-def test_a_job_past_its_time_limit_is_stopped_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def forked_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The jobs below are put in place with monkeypatch, which only a child forked from this process sees:
+    fork here even if an earlier test left a thread running (which would send the work to the helper)."""
+    monkeypatch.setenv("SYMCALC_FORK_HELPER", "never")
+
+
+def test_a_job_past_its_time_limit_is_stopped_and_reported(
+    monkeypatch: pytest.MonkeyPatch, forked_here: None
+) -> None:
     monkeypatch.setitem(work.JOBS, "nap", lambda payload: time.sleep(30) or {})
     start = time.monotonic()
     out = work.run_job("nap", {}, time_limit=1.0)
@@ -288,14 +297,18 @@ def test_a_job_past_its_time_limit_is_stopped_and_reported(monkeypatch: pytest.M
     assert time.monotonic() - start < 5
 
 
-def test_a_job_past_its_memory_limit_is_stopped_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_past_its_memory_limit_is_stopped_and_reported(
+    monkeypatch: pytest.MonkeyPatch, forked_here: None
+) -> None:
     monkeypatch.setattr(work, "MEMORY_BUDGET", 256 * 2**20)
     monkeypatch.setitem(work.JOBS, "hog", lambda payload: {"n": len(bytearray(8 * 2**30))})
     out = work.run_job("hog", {}, time_limit=20.0)
     assert out["status"] == "memory"
 
 
-def test_an_unexpected_failure_is_a_sentence_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_failure_is_a_sentence_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, forked_here: None
+) -> None:
     def broken(payload: dict[str, Any]) -> dict[str, Any]:
         raise ZeroDivisionError("secret internals")
 

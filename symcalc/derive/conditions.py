@@ -106,6 +106,9 @@ def _solve_condition(c: sympy.Basic) -> tuple[sympy.Symbol, sympy.Set] | None:
     if len(symbols) != 1 or c.has(*_PERIODIC):
         return None
     (s,) = symbols
+    simple = _simple_region(c, s)
+    if simple is not None:
+        return s, simple
     try:
         if isinstance(c, sympy.Ne):
             roots = sympy.solveset(c.lhs - c.rhs, s, domain=S.Reals)
@@ -113,6 +116,32 @@ def _solve_condition(c: sympy.Basic) -> tuple[sympy.Symbol, sympy.Set] | None:
         return s, sympy.solve_univariate_inequality(c, s, relational=False)
     except Exception:  # noqa: BLE001 - a condition SymPy cannot solve is kept as stated
         return None
+
+
+def _simple_region(c: sympy.Basic, s: sympy.Symbol) -> sympy.Set | None:
+    """The region of ``x > a``, ``x <= a``, ``x != a`` (``a`` a real number, on either side) without a solver:
+    the same set ``solve_univariate_inequality`` gives, at a small part of its cost (most conditions are these)."""
+    if s not in (sympy.Symbol(s.name, real=True), sympy.Symbol(s.name)):
+        return None  # a symbol with more assumptions (positive, say) is left to the solver, which reads them
+    lhs, rhs = c.lhs, c.rhs
+    if lhs != s:
+        if rhs != s:
+            return None
+        c = c.reversed
+        lhs, rhs = c.lhs, c.rhs
+    if not (rhs.is_number and rhs.is_extended_real and rhs.is_finite):
+        return None
+    if isinstance(c, sympy.Ne):
+        return S.Reals - sympy.FiniteSet(rhs)
+    if isinstance(c, sympy.StrictGreaterThan):
+        return sympy.Interval.open(rhs, S.Infinity)
+    if isinstance(c, sympy.GreaterThan):
+        return sympy.Interval(rhs, S.Infinity)
+    if isinstance(c, sympy.StrictLessThan):
+        return sympy.Interval.open(S.NegativeInfinity, rhs)
+    if isinstance(c, sympy.LessThan):
+        return sympy.Interval(S.NegativeInfinity, rhs)
+    return None
 
 
 def _set_to_relations(region: sympy.Set, s: sympy.Symbol) -> list[sympy.Basic]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import sympy
+from sympy.core.cache import cacheit
 
 from ..bounded import TimedOut
 from ..errors import SymcalcError, UnsupportedError
@@ -152,19 +153,17 @@ def derivative(
             order=order,
             explanation=f"Differentiate {order} times.",
         )
-    kinks: list[Any] = []
+    kinks: tuple[Any, ...] = ()
     if order == 1 and e.has(*_KINKS):
-        kinks = _bounded(find_kinks, (e, x, result), clock.left(CONDITIONS_SHARE), None)
+        kinks = _bounded(_kinks, (e, x, result), clock.left(CONDITIONS_SHARE), None)
         if kinks is None:
-            kinks = []
+            kinks = ()
             notes.append(
                 "Kinks not searched: the search for points where f is not differentiable ran out of time."
             )
-    raw_conditions = list(dict.fromkeys(ctx.conditions))
-    conditions = _bounded(
-        readable_conditions, (raw_conditions, x), clock.left(CONDITIONS_SHARE), raw_conditions
-    )
-    forms = _bounded(equivalent_forms, (result, e, candidates), clock.left(CONDITIONS_SHARE), [])
+    raw_conditions = tuple(dict.fromkeys(ctx.conditions))
+    conditions = _bounded(_conditions, (raw_conditions, x), clock.left(CONDITIONS_SHARE), raw_conditions)
+    forms = _bounded(_forms, (result, e, tuple(candidates)), clock.left(CONDITIONS_SHARE), ())
     if check:
         _check(e, x, order, result, clock, notes)
     constants = tuple(natural_order(s for s in e.free_symbols if isinstance(s, sympy.Symbol) and s != x))
@@ -316,7 +315,36 @@ def _solution(e: sympy.Expr, x: sympy.Symbol, worked: Step, final: Step) -> Step
     )
 
 
-def _agrees(result: sympy.Expr, e: sympy.Expr, x: sympy.Symbol, order: int) -> bool | None:
+# The finishing touches and the check depend on their arguments alone, so each is kept in SymPy's cache, as
+# the tidy-up is (``sympy.core.cache.clear_cache()`` forgets them): the same problem asked again (a tutor page, a
+# batch with repeats) costs little more than its rule walk. A deadline's interrupt is an exception, so a
+# cut-short run is never kept. Each returns a tuple, never a list that a caller could change in the cache.
+
+
+def _kinks_now(e: sympy.Expr, x: sympy.Symbol, result: sympy.Expr) -> tuple[Any, ...]:
+    return tuple(find_kinks(e, x, result))
+
+
+def _conditions_now(raw: tuple[sympy.Basic, ...], x: sympy.Symbol) -> tuple[sympy.Basic, ...]:
+    return tuple(readable_conditions(list(raw), x))
+
+
+def _forms_now(
+    result: sympy.Expr, e: sympy.Expr, candidates: tuple[sympy.Expr, ...]
+) -> tuple[sympy.Expr, ...]:
+    return tuple(equivalent_forms(result, e, list(candidates)))
+
+
+_kinks: Callable[[sympy.Expr, sympy.Symbol, sympy.Expr], tuple[Any, ...]] = cacheit(_kinks_now)
+_conditions: Callable[[tuple[sympy.Basic, ...], sympy.Symbol], tuple[sympy.Basic, ...]] = cacheit(
+    _conditions_now
+)
+_forms: Callable[[sympy.Expr, sympy.Expr, tuple[sympy.Expr, ...]], tuple[sympy.Expr, ...]] = cacheit(
+    _forms_now
+)
+
+
+def _agrees_now(result: sympy.Expr, e: sympy.Expr, x: sympy.Symbol, order: int) -> bool | None:
     """Whether ``result`` is SymPy's derivative: the same tree, else the numbers at points covering each region
     (:func:`~symcalc.derive.verify.compare`), else ``simplify``; None when nothing decides."""
     a, b = lower(result), lower(sympy.diff(e, x, order))
@@ -333,3 +361,7 @@ def _agrees(result: sympy.Expr, e: sympy.Expr, x: sympy.Symbol, order: int) -> b
         except Exception:  # noqa: BLE001 - simplify can fail on odd forms: then nothing decides
             return None
     return verdict
+
+
+#: :func:`_agrees_now` in SymPy's cache.
+_agrees: Callable[[sympy.Expr, sympy.Expr, sympy.Symbol, int], bool | None] = cacheit(_agrees_now)

@@ -76,6 +76,11 @@ UNARY_RULES: dict[type, tuple[str, Outer]] = {
     softplus: ("softplus", lambda u: sigmoid(u)),
     # the piecewise derivative a student writes; the kink at 0 is reported apart (Derivation.kinks)
     relu: ("relu", lambda u: sympy.Piecewise((S.Zero, u < 0), (S.One, u > 0))),
+    # special functions: the error function (GELU, the normal CDF) and the gamma family (digamma is polygamma(0, u))
+    sympy.erf: ("erf", lambda u: 2 / sqrt(sympy.pi) * sympy.exp(-(u**2))),
+    sympy.erfc: ("erfc", lambda u: -2 / sqrt(sympy.pi) * sympy.exp(-(u**2))),
+    sympy.gamma: ("gamma", lambda u: sympy.gamma(u) * sympy.polygamma(0, u)),
+    sympy.loggamma: ("loggamma", lambda u: sympy.polygamma(0, u)),
 }
 
 #: Where each function and its derivative are defined and real, as conditions on the argument u.
@@ -100,6 +105,7 @@ DOMAINS: dict[type, Callable[[sympy.Expr], list[sympy.Basic]]] = {
     sympy.sign: lambda u: [sympy.Ne(u, 0)],
     sympy.Heaviside: lambda u: [sympy.Ne(u, 0)],
     relu: lambda u: [sympy.Ne(u, 0)],
+    sympy.loggamma: lambda u: [u > 0],
 }
 
 #: Letters for the pieces rules bind, in the order they are handed out (then u_1, u_2, ...). ``e``, ``f`` and
@@ -168,6 +174,8 @@ def _derive(e: sympy.Expr, ctx: Context) -> Step:
         return _unary(e, ctx)
     if isinstance(e, sympy.Heaviside):
         return _unary_with(e, ctx, "heaviside", lambda u: S.Zero, e.args[0])
+    if isinstance(e, sympy.polygamma) and not e.args[0].has(x):
+        return _polygamma(e, ctx)
     if isinstance(e, sympy.Max | sympy.Min):
         return _max_min(e, ctx)
     if isinstance(e, sympy.Piecewise):
@@ -528,6 +536,16 @@ def _rule_sentence(e: sympy.Expr, result: sympy.Expr) -> tuple[object, ...]:
     if isinstance(result, sympy.Piecewise):
         return ("The derivative of ", e, " is ", result, "; it does not exist where the pieces meet.")
     return ("The derivative of ", e, " is ", result, ".")
+
+
+def _polygamma(e: sympy.Expr, ctx: Context) -> Step:
+    """``polygamma(n, u)`` with a constant order n: its derivative is ``polygamma(n + 1, u)``, by the chain rule."""
+    n, arg = e.args
+    outer: Outer = lambda u: sympy.polygamma(n + 1, u)  # noqa: E731
+    if arg == ctx.var:
+        d = outer(arg)
+        return Step("polygamma", "derivative", e, ctx.var, d, says=_rule_sentence(e, d))
+    return _chain(e, ctx, "polygamma", lambda u: sympy.polygamma(n, u), outer, arg)
 
 
 def _chain(

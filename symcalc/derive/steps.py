@@ -221,6 +221,36 @@ CATALOGUE: dict[str, Rule] = _rules(
         "relu'(x) = 0 for x < 0, 1 for x > 0",
     ),
     (
+        "erf",
+        "Error function rule",
+        r"\frac{d}{dx} \operatorname{erf} x = \frac{2}{\sqrt{\pi}}\,e^{-x^{2}}",
+        "d/dx erf(x) = 2/sqrt(pi) e^(-x^2)",
+    ),
+    (
+        "erfc",
+        "Complementary error function rule",
+        r"\frac{d}{dx} \operatorname{erfc} x = -\frac{2}{\sqrt{\pi}}\,e^{-x^{2}}",
+        "d/dx erfc(x) = -2/sqrt(pi) e^(-x^2)",
+    ),
+    (
+        "gamma",
+        "Gamma function rule",
+        r"\frac{d}{dx} \Gamma(x) = \Gamma(x)\,\psi(x),\ \psi(x) = \operatorname{polygamma}(0, x)",
+        "d/dx gamma(x) = gamma(x) polygamma(0, x) (polygamma(0, x) is digamma)",
+    ),
+    (
+        "loggamma",
+        "Log-gamma rule",
+        r"\frac{d}{dx} \ln \Gamma(x) = \psi(x) = \operatorname{polygamma}(0, x),\ x > 0",
+        "d/dx loggamma(x) = polygamma(0, x) (digamma), x > 0",
+    ),
+    (
+        "polygamma",
+        "Polygamma rule",
+        r"\frac{d}{dx} \operatorname{polygamma}(n, x) = \operatorname{polygamma}(n + 1, x)",
+        "d/dx polygamma(n, x) = polygamma(n + 1, x)",
+    ),
+    (
         "undefined_function",
         "Chain rule with an unknown function",
         r"\frac{d}{dx} f(u) = f'(u)\,u'",

@@ -11,15 +11,21 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import sympy
 from sympy import S
+from sympy.core.cache import cacheit
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 
 from ..functions import sigmoid, softplus
 from .steps import Step
 
 __all__ = [
     "EXPAND_MAX_TERMS",
+    "FACTOR_MAX_GENERATORS",
+    "SIMPLIFY_ABOVE_SCORE",
     "SIMPLIFY_MAX_OPS",
     "TIDY_TIMEOUT",
     "equivalent_forms",
@@ -30,6 +36,10 @@ __all__ = [
 
 #: Above this size (SymPy operations) the tidy-up tries only cheap forms, never ``simplify``.
 SIMPLIFY_MAX_OPS = 80
+#: Above this many variables (symbols and the functions of them, see :func:`_generators`) ``factor`` is not
+#: tried: its multivariate polynomial gcds grow steeply with them (the derivative of a sum of 20 sines has 20),
+#: and no form of the derivative corpus needs it beyond 5.
+FACTOR_MAX_GENERATORS = 8
 #: Above this many terms once multiplied out (``(x+1)^1000`` has 1001) no form that multiplies out is tried:
 #: ``expand``, ``cancel``, ``factor`` and ``simplify`` would spend seconds on a form that is never the tidy one.
 EXPAND_MAX_TERMS = 200
@@ -89,32 +99,96 @@ def _score(form: sympy.Expr, allowed: set[type]) -> int:
     return int(sympy.count_ops(form)) + 20 * len(new)
 
 
-def _candidates(raw: sympy.Expr, original: sympy.Expr, var: sympy.Symbol | None = None) -> list[sympy.Expr]:
-    forms = [raw]
-    # cheap forms first; those that multiply out only where that stays small
-    small = expansion_size(raw) <= EXPAND_MAX_TERMS
+def _cheap_forms(raw: sympy.Expr, expandable: bool, small: bool) -> dict[str, sympy.Expr]:
+    """``raw`` and its cheap rewrites, in the order the tidy-up prefers them on a tie: ``factor_terms``,
+    ``together``, ``cancel`` and ``expand`` (only where multiplying out stays small: ``expandable``),
+    ``powsimp``, and ``factor`` (only for a ``small`` expression in a few variables)."""
     cheap = [sympy.factor_terms, sympy.together, sympy.powsimp]
-    if small:
+    if expandable:
         cheap[2:2] = [sympy.cancel, sympy.expand]
+        if small and len(_generators(raw)) <= FACTOR_MAX_GENERATORS:
+            cheap.append(sympy.factor)
+    forms = {"raw": raw}
     for f in cheap:
         try:
-            forms.append(f(raw))
+            forms[f.__name__] = f(raw)
         except Exception:  # noqa: BLE001 - a form that cannot be built is simply not a candidate
             continue
-    if small and sympy.count_ops(raw) <= SIMPLIFY_MAX_OPS:
-        for f in (sympy.factor, sympy.simplify):
-            try:
-                forms.append(f(raw))
-            except Exception:  # noqa: BLE001
-                continue
-    ml = _ml_form(original, var)
-    if ml is not None:
-        forms.append(ml)
+    return forms
+
+
+def _generators(e: sympy.Expr) -> set[sympy.Expr]:
+    """What ``factor`` takes as the variables of ``e`` read as a fraction of polynomials: its symbols and the
+    functions, roots and powers it does not multiply out (``x``, ``cos(2x)``, ``sqrt(x)``, ``2^x``).
+
+    >>> x = sympy.Symbol("x")
+    >>> sorted(map(str, _generators(3 * x**2 * sympy.cos(2 * x) + sympy.sqrt(x) / (x + 1))))
+    ['cos(2*x)', 'sqrt(x)', 'x']
+    """
+    out: set[sympy.Expr] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.is_Number:
+            continue
+        if isinstance(node, sympy.Add | sympy.Mul):
+            stack.extend(node.args)
+        elif isinstance(node, sympy.Pow) and node.exp.is_Integer:
+            stack.append(node.base)
+        else:
+            out.add(node)
+    return out
+
+
+def _unique(forms: list[sympy.Expr]) -> list[sympy.Expr]:
+    """The forms without repeats, and without those that are not numbers somewhere (``zoo``, ``nan``)."""
     unique: list[sympy.Expr] = []
     for f in forms:
         if f not in unique and not f.has(sympy.zoo, sympy.nan):
             unique.append(f)
     return unique
+
+
+#: The functions whose identities (``sin^2 + cos^2 = 1``, double angles) only ``simplify`` applies.
+_TRIG = (TrigonometricFunction, HyperbolicFunction)
+#: Where the best cheap form of an expression without trigonometric functions scores more than this,
+#: ``simplify`` is tried too (its algebra then sometimes shortens the form further).
+SIMPLIFY_ABOVE_SCORE = 8
+
+
+def _simplify_may_help(e: sympy.Expr, best: int) -> bool:
+    """Whether ``simplify`` may find a shorter form than the cheap rewrites (whose best score is ``best``).
+
+    It may where ``e`` has a product, a power or a reciprocal of trigonometric or hyperbolic functions
+    (``2 sin(x) cos(x)``, ``cos(x)^2 - sin(x)^2``, ``1/cos(x)``), whose identities its ``trigsimp`` applies;
+    pieces (``Piecewise``) it can merge; ``|u|`` and ``sign(u)``, which it writes with ``|u|`` alone; and, in an
+    expression without trigonometric functions, where the cheap forms leave it large (a score above
+    :data:`SIMPLIFY_ABOVE_SCORE`). Elsewhere its form is not chosen over the cheap ones (on the derivative
+    corpus and its second derivatives), and it costs 10 to 100 times as much as all of them together: a sum
+    of terms each with one sine (``k cos(k x)``) is left alone, however long.
+
+    >>> x = sympy.Symbol("x")
+    >>> _simplify_may_help(2 * sympy.sin(x) * sympy.cos(x), 5), _simplify_may_help(2 * sympy.cos(2 * x) + x, 20)
+    (True, False)
+    """
+    if e.has(sympy.Piecewise, sympy.Abs, sympy.sign):
+        return True
+    trig = False
+    for node in sympy.preorder_traversal(e):
+        if isinstance(node, _TRIG):
+            trig = True
+        elif isinstance(node, sympy.Pow):
+            if isinstance(node.base, _TRIG) and node.exp.is_Integer and (node.exp < 0 or node.exp > 1):
+                return True
+        elif isinstance(node, sympy.Mul):
+            count = 0
+            for factor in node.args:
+                base, k = factor.as_base_exp()
+                if isinstance(base, _TRIG):
+                    count += abs(int(k)) if k.is_Integer else 1
+            if count >= 2:
+                return True
+    return not trig and best > SIMPLIFY_ABOVE_SCORE
 
 
 def _ml_form(original: sympy.Expr, var: sympy.Symbol | None) -> sympy.Expr | None:
@@ -251,24 +325,58 @@ def tidy(
 def tidy_with_candidates(
     raw: sympy.Expr, original: sympy.Expr, var: sympy.Symbol | None
 ) -> tuple[Step, list[sympy.Expr]]:
-    """The tidy step, and every candidate form it chose from (all equal to ``raw``)."""
-    allowed = _functions_of(original) | _functions_of(raw)
-    forms = _candidates(raw, original, var)
-    ml = _ml_form(original, var)
+    """The tidy step, and every candidate form it chose from (all equal to ``raw``).
 
-    natural = {raw, _safe(sympy.cancel, raw)} if expansion_size(raw) <= EXPAND_MAX_TERMS else {raw}
+    The cheap forms first (:func:`_cheap_forms`); ``simplify`` only where :func:`_simplify_may_help` says it
+    may shorten them; the ML form, where there is one, always wins. The outcome is kept in SymPy's cache (so
+    ``sympy.core.cache.clear_cache()`` forgets it): the same tidy-up asked again costs nothing.
+    """
+    step, forms = _tidy_cached(raw, original, var)
+    return step, list(forms)
+
+
+def _tidy_now(
+    raw: sympy.Expr, original: sympy.Expr, var: sympy.Symbol | None
+) -> tuple[Step, tuple[sympy.Expr, ...]]:
+    allowed = _functions_of(original) | _functions_of(raw)
+    ml = _ml_form(original, var)
+    # multiplying out stays small; and, small too, short enough for factor and simplify
+    expandable = expansion_size(raw) <= EXPAND_MAX_TERMS
+    small = expandable and sympy.count_ops(raw) <= SIMPLIFY_MAX_OPS
+    cheap = _cheap_forms(raw, expandable, small)
+    # the rule's own form and its cancelled form (where multiplying out stays small) are the natural ones
+    natural = {raw, cheap.get("cancel", raw)}
+    sizes: dict[sympy.Expr, int] = {}
+
+    def size(f: sympy.Expr) -> int:
+        if f not in sizes:
+            sizes[f] = _score(f, allowed) - (RAW_FORM_BONUS if f in natural else 0)
+        return sizes[f]
+
+    forms = _unique(list(cheap.values()))
+    if small and _simplify_may_help(raw, min(size(f) for f in forms)):
+        forms.append(_safe(sympy.simplify, raw))
+    if ml is not None:
+        forms.append(ml)
+    forms = _unique(forms)
 
     def score(f: sympy.Expr) -> tuple[int, int]:
         if ml is not None and f == ml:
             return (-1000, 0)
-        return (_score(f, allowed) - (RAW_FORM_BONUS if f in natural else 0), forms.index(f))
+        return (size(f), forms.index(f))
 
     best = min(forms, key=score)
     if ml is not None and best == ml:
         explanation = _ml_explanation(original, ml)
     else:
         explanation = "Tidy the result."
-    return Step("simplify", "rewrite", raw, None, best, explanation=explanation), forms
+    return Step("simplify", "rewrite", raw, None, best, explanation=explanation), tuple(forms)
+
+
+#: :func:`_tidy_now` in SymPy's cache (a deadline's interrupt is an exception, so a cut-short one is never kept).
+_tidy_cached: Callable[[sympy.Expr, sympy.Expr, sympy.Symbol | None], tuple[Step, tuple[sympy.Expr, ...]]] = (
+    cacheit(_tidy_now)
+)
 
 
 def _safe(f, e: sympy.Expr) -> sympy.Expr:  # type: ignore[no-untyped-def]

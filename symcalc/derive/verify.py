@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import numpy as np
 import sympy
 
-from ..bounded import TimedOut
+from ..bounded import TimedOut, register_idle_thread_stopper
 from ..functions import lower, relu
 from .steps import Derivation, Step
 from .tidy import EXPAND_MAX_TERMS, expansion_size
@@ -229,6 +229,8 @@ def _watch() -> None:
         time.sleep(_TICK)
         with _LOCK:
             if not _ALARMS:
+                if threading.current_thread() not in _WATCHDOG:  # ended by _end_if_idle
+                    return
                 idle += _TICK
                 if idle >= _IDLE:
                     _WATCHDOG.clear()
@@ -244,6 +246,19 @@ def _watch() -> None:
                 if due and (not alarm.fired or now - alarm.last >= _AGAIN):
                     if _set_async_exc(alarm.thread_id, alarm.token):
                         alarm.fired, alarm.last = True, now
+
+
+def _end_if_idle() -> None:
+    """End the watchdog now if no deadline is armed (the next deadline starts another one). Bounded work calls
+    this before it forks this process, so that an idle watchdog does not make the process multi-threaded."""
+    with _LOCK:
+        if _ALARMS or not _WATCHDOG:
+            return
+        watchdog = _WATCHDOG.pop()
+    watchdog.join(1.0)
+
+
+register_idle_thread_stopper(_end_if_idle)
 
 
 def _arm(alarm: _Alarm) -> None:

@@ -46,7 +46,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import sympy
@@ -56,11 +56,15 @@ from ..errors import SymcalcError, UnsupportedError
 from ..functions import lower, sigmoid, softplus
 from ..parse import Source, parse
 from ..variables import Variables, resolve_variables
+from . import special
 
 __all__ = ["CompiledFunction", "DomainError", "DomainWarning", "bind_constants", "compile"]
 
 #: Above this many operations in the Hessian, SymEngine's interpreter is used instead of its LLVM JIT.
 LLVM_HESSIAN_MAX_OPS = 4000
+#: A Hessian with more non-zero entries than this many per row is compiled by forward mode over the gradient's
+#: graph (:mod:`symcalc.numeric.hessian`), not from its symbolic entries.
+SPARSE_HESSIAN_PER_ROW = 4
 ON_DOMAIN_ERROR = ("warn", "raise", "ignore")
 #: Past this many characters of LaTeX, a rich display names the size of an expression instead of printing it.
 DISPLAY_MAX_LATEX = 1500
@@ -85,6 +89,10 @@ _NUMERIC_EXTRAS: dict[str, Callable[..., Any]] = {
     "DiracDelta": _dirac_delta,
     "erf": np.vectorize(math.erf, otypes=[np.float64]),
     "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
+    # the gamma family (scipy.special when SciPy is installed, else element-wise forms; nan where undefined)
+    "gamma": special.gamma,
+    "loggamma": special.loggamma,
+    "polygamma": special.polygamma,
 }
 #: Functions SymEngine's JIT evaluates (SymPy differentiates them: their derivatives are elementary).
 _ENGINE_EVALUATES = (sympy.erf, sympy.erfc)
@@ -298,6 +306,26 @@ def _symengine_ready(e: sympy.Expr) -> bool:
     return all(s in (sympy.Symbol(s.name), sympy.Symbol(s.name, real=True)) for s in e.free_symbols)
 
 
+def _all_symengine_ready(exprs: Sequence[sympy.Expr]) -> bool:
+    """:func:`_symengine_ready` of every expression at once, each shared subexpression looked at once (the n
+    components of a log-sum-exp gradient share its n arguments: one at a time, that is n² work)."""
+    allowed = (*_SYMENGINE_SAFE, *_STABLE_FUNCTIONS, *_ENGINE_EVALUATES)
+    refused = (sympy.Piecewise, sympy.Sum, sympy.Indexed, sympy.Derivative, sympy.Max, sympy.Min)
+    seen: set[sympy.Basic] = set()
+    stack: list[sympy.Basic] = [sympy.sympify(e) for e in exprs]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if isinstance(e, refused) or (isinstance(e, sympy.Function) and not isinstance(e, allowed)):
+            return False
+        if e.is_Symbol and e not in (sympy.Symbol(e.name), sympy.Symbol(e.name, real=True)):
+            return False
+        stack.extend(e.args)
+    return True
+
+
 def _require_numpy_functions(exprs: Sequence[sympy.Expr]) -> None:
     """Refuse, before anything runs, a function NumPy cannot evaluate on an array of real numbers."""
     from sympy.printing.numpy import NumPyPrinter
@@ -329,6 +357,15 @@ def _require_numpy_functions(exprs: Sequence[sympy.Expr]) -> None:
             )
 
 
+class HessianKernel(Protocol):
+    """What evaluates a compiled Hessian: ``(n,) -> (n*n,)``-or-``(n, n)``, ``(m, n) -> (m, n*n)``-or-``(m, n, n)``,
+    and names its backend."""
+
+    backend: str
+
+    def __call__(self, x: np.ndarray) -> np.ndarray: ...
+
+
 class _Kernel:
     """Evaluates a list of expressions at points: ``(n,) -> (k,)`` and ``(m, n) -> (m, k)``."""
 
@@ -339,22 +376,30 @@ class _Kernel:
         *,
         llvm: bool,
         numpy_only: bool = False,
+        engine: Sequence[Any] | None = None,
     ) -> None:
+        """``engine``, when given, holds the SymEngine forms of ``exprs`` (as :func:`_to_engine` writes them),
+        built by a caller that can share their common parts (the nodes of a graph)."""
         self.k = len(exprs)
         self.backend = "sympy"
-        if not numpy_only and all(_symengine_ready(e) for e in exprs):
+        if not numpy_only and (engine is not None or _all_symengine_ready(exprs)):
             import symengine as se
 
             try:
+                # SymEngine's cse names its temporaries x0, x1, ..., skipping the names the expressions use, and
+                # would read an input that no expression uses (a variable named x1, say) in place of the
+                # temporary of that name: one more output, the sum of the inputs, makes every input used.
+                inputs = [se.Symbol(v.name) for v in variables]
+                forms = _to_engine(exprs) if engine is None else list(engine)
                 self._se = se.Lambdify(
-                    [se.Symbol(v.name) for v in variables],
-                    _to_engine(exprs),
+                    inputs,
+                    [*forms, se.Add(*inputs)],
                     backend="llvm" if llvm else "lambda",
                     cse=True,
                     real=True,
                 )
                 self.backend = "symengine-llvm" if llvm else "symengine"
-                self._buffer = np.empty(self.k)
+                self._buffer = np.empty(self.k + 1)
                 return
             except (RuntimeError, TypeError, NotImplementedError):
                 pass
@@ -366,10 +411,11 @@ class _Kernel:
             if x.ndim == 1 and x.flags.c_contiguous:
                 # one point: straight into a buffer (the checked call costs more than the work at small n)
                 self._se.unsafe_real(x, self._buffer)
-                return self._buffer.copy()
+                return self._buffer[: self.k].copy()
             if x.shape[0] == 0:  # SymEngine refuses an empty batch
                 return np.empty((0, self.k))
-            return np.asarray(self._se(x), dtype=np.float64).reshape(x.shape[:-1] + (self.k,))
+            out = np.asarray(self._se(x), dtype=np.float64).reshape(x.shape[:-1] + (self.k + 1,))
+            return out[..., : self.k]
         with np.errstate(all="ignore"):
             values = self._np(*np.moveaxis(x, -1, 0))
         shape = x.shape[:-1]
@@ -489,8 +535,7 @@ class CompiledFunction:
         backend: str = "auto",
     ) -> None:
         self._setup(expr, variables, on_domain_error, backend)
-        derivatives: Any = bulk_diff([self._lowered], self.variables, second=True)
-        first, self._second = derivatives
+        first: Any = bulk_diff([self._lowered], self.variables)
         self.gradient_expr = sympy.Matrix(first[0])
         self._grad_numeric = [_stable(g, self._memo) for g in first[0]]
         self._value_grad = _Kernel(
@@ -518,24 +563,39 @@ class CompiledFunction:
 
     # -- symbolic ----------------------------------------------------------------------------------------
     @cached_property
+    def _second(self) -> list[list[sympy.Expr]]:
+        """The second derivatives, built when first needed (a dense Hessian is compiled without them)."""
+        derivatives: Any = bulk_diff([self._lowered], self.variables, second=True)
+        return list(derivatives[1][0])
+
+    @cached_property
     def hessian_expr(self) -> sympy.Matrix:
-        """The symbolic Hessian (a ``sympy.Matrix``)."""
-        return sympy.Matrix(self._second[0])
+        """The symbolic Hessian (a ``sympy.Matrix``), built when first read."""
+        return sympy.Matrix(self._second)
 
     @cached_property
     def _hess_numeric(self) -> list[list[sympy.Expr]]:
-        return [[_stable(h, self._memo) for h in row] for row in self._second[0]]
+        return [[_stable(h, self._memo) for h in row] for row in self._second]
 
     @cached_property
-    def _hess(self) -> _Kernel:
+    def _hess(self) -> HessianKernel:
+        """The compiled Hessian. A sparse one (each gradient component in a few variables, as Rosenbrock's) is
+        compiled from its symbolic entries; a dense one by forward mode over the gradient's graph
+        (:mod:`symcalc.numeric.hessian`), which never builds the n² symbolic entries."""
+        from .hessian import GraphHessian, nonzero_entries
+
+        numpy_only = self._requested_backend == "numpy"
+        if (
+            not numpy_only
+            and nonzero_entries(self._grad_numeric, self.variables) > SPARSE_HESSIAN_PER_ROW * self.n
+        ):
+            try:
+                return GraphHessian(self._grad_numeric, self.variables)
+            except (UnsupportedError, RuntimeError, TypeError, NotImplementedError, SyntaxError, NameError):
+                pass  # a function the graph's printers lack: the symbolic entries below handle everything
         entries = [self._hess_numeric[i][j] for i in range(self.n) for j in range(self.n)]
         ops = sum(sympy.count_ops(e) for e in entries if e != 0)
-        return _Kernel(
-            self.variables,
-            entries,
-            llvm=ops <= LLVM_HESSIAN_MAX_OPS,
-            numpy_only=self._requested_backend == "numpy",
-        )
+        return _Kernel(self.variables, entries, llvm=ops <= LLVM_HESSIAN_MAX_OPS, numpy_only=numpy_only)
 
     # -- numeric -----------------------------------------------------------------------------------------
     def _point(self, x: Any) -> np.ndarray:
@@ -549,15 +609,25 @@ class CompiledFunction:
         return arr
 
     def _checked(self, out: np.ndarray, what: str) -> np.ndarray:
-        if self.on_domain_error != "ignore" and not np.all(np.isfinite(out)):
-            message = (
-                f"{what} of {sympy.sstr(self.expr)} is not finite at some point: outside the domain (a log "
-                "of a non-positive number, a division by zero, a root of a negative number) or beyond the "
-                "range of a float (about 1.8e308)"
-            )
-            if self.on_domain_error == "raise":
-                raise DomainError(message)
-            warnings.warn(message, DomainWarning, stacklevel=3)
+        # a few entries: one sum of squares finds a nan or inf anywhere (it makes the sum one; squares never meet
+        # inf - inf, so NumPy has nothing to warn about), and the entries are read only when it is not finite,
+        # which the squares of large finite entries can also make it. Many entries: read them (a BLAS dot of
+        # thousands may start threads, which on a busy machine costs more than the reading)
+        flat = out.reshape(-1)
+        if (
+            self.on_domain_error == "ignore"
+            or (flat.size <= 64 and math.isfinite(flat.dot(flat)))
+            or np.isfinite(out).all()
+        ):
+            return out
+        message = (
+            f"{what} of {sympy.sstr(self.expr)} is not finite at some point: outside the domain (a log "
+            "of a non-positive number, a division by zero, a root of a negative number) or beyond the "
+            "range of a float (about 1.8e308)"
+        )
+        if self.on_domain_error == "raise":
+            raise DomainError(message)
+        warnings.warn(message, DomainWarning, stacklevel=3)
         return out
 
     def value_and_grad(self, x: Any) -> tuple[float | np.ndarray, np.ndarray]:
@@ -566,6 +636,23 @@ class CompiledFunction:
         out = self._checked(self._value_grad(arr), "f or its gradient")
         value = out[..., 0]
         return (float(value) if arr.ndim == 1 else value), out[..., 1:]
+
+    def _value_and_grad_at(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """f and its gradient at one point ``(n,)`` of float64, unchecked: for a loop that watches f and the
+        gradient's norm itself, where a nan or inf shows (``minimize``; the checked call reports it then)."""
+        kernel = self._value_grad
+        if (
+            kernel.backend == "sympy"
+            or x.dtype != np.float64
+            or x.shape != (self.n,)
+            or not x.flags.c_contiguous
+        ):
+            out = kernel(np.ascontiguousarray(x, dtype=np.float64).reshape(self.n))
+        else:
+            out = np.empty(self.n + 2)  # f, the gradient, and the kernel's sum of its inputs
+            kernel._se.unsafe_real(x, out)  # the length and layout were checked above
+            return float(out[0]), out[1 : self.n + 1]
+        return float(out[0]), out[1:]
 
     def f(self, x: Any) -> float | np.ndarray:
         """f at a point (a float) or at a batch of points (shape ``(m,)``)."""
@@ -624,74 +711,6 @@ class CompiledFunction:
         return "\n".join([head, "", *table]) + "\n"
 
 
-class DataFunction(CompiledFunction):
-    """A compiled objective over data: sums over the data run as vectorised NumPy (see :mod:`symcalc.numeric.data`).
-
-    Points are evaluated one at a time (a batch is a loop over its rows); the Hessian is compiled on first use.
-    """
-
-    def __init__(
-        self, expr: sympy.Expr, variables: Sequence[sympy.Symbol], data: Any, *, on_domain_error: str = "warn"
-    ) -> None:
-        from .data import lower_data
-
-        self._setup(expr, variables, on_domain_error, "numpy")
-        self.data = data
-        self.gradient_expr = sympy.Matrix([sympy.diff(self._lowered, v) for v in self.variables])
-        self._grad_numeric = [_stable(g, self._memo) for g in self.gradient_expr]
-        _require_numpy_functions([self._numeric, *self._grad_numeric])
-        self._f = lower_data(self._numeric, self.variables, data)
-        self._g = [lower_data(g, self.variables, data) for g in self._grad_numeric]
-        self.backend = "numpy-data"
-
-    @cached_property
-    def hessian_expr(self) -> sympy.Matrix:
-        return sympy.Matrix([[sympy.diff(g, v) for v in self.variables] for g in self.gradient_expr])
-
-    @cached_property
-    def _hess_numeric(self) -> list[list[sympy.Expr]]:
-        return [[_stable(h, self._memo) for h in row] for row in self.hessian_expr.tolist()]
-
-    @cached_property
-    def _h(self) -> list[Callable[[np.ndarray], float]]:
-        from .data import lower_data
-
-        entries = [h for row in self._hess_numeric for h in row]
-        _require_numpy_functions(entries)
-        return [lower_data(h, self.variables, self.data) for h in entries]
-
-    def _rows(self, x: Any, one: Callable[[np.ndarray], np.ndarray], width: tuple[int, ...]) -> np.ndarray:
-        arr = self._point(x)
-        if arr.ndim == 1:
-            return one(arr)
-        if len(arr) == 0:
-            return np.empty((0, *width))
-        return np.stack([one(row) for row in arr])
-
-    def value_and_grad(self, x: Any) -> tuple[float | np.ndarray, np.ndarray]:
-        out = self._rows(x, lambda p: np.array([self._f(p), *[g(p) for g in self._g]]), (self.n + 1,))
-        out = self._checked(out, "f or its gradient")
-        value = out[..., 0]
-        return (float(value) if out.ndim == 1 else value), out[..., 1:]
-
-    def hess(self, x: Any) -> np.ndarray:
-        out = self._rows(
-            x, lambda p: np.array([h(p) for h in self._h]).reshape(self.n, self.n), (self.n, self.n)
-        )
-        return self._checked(out, "the Hessian")
-
-    @property
-    def hess_backend(self) -> str:
-        return "numpy-data"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_load, (self.expr, self.variables, self.on_domain_error, "numpy", self.constants, self.data))
-
-    def _display_rows(self) -> list[tuple[str, str]]:
-        shapes = ", ".join(f"{k}: {np.shape(v)}" for k, v in self.data.items())
-        return [("data", shapes), *super()._display_rows()]
-
-
 def _load(
     expr: sympy.Expr,
     variables: Sequence[sympy.Symbol],
@@ -701,6 +720,8 @@ def _load(
     data: Any,
 ) -> CompiledFunction:
     """A pickled compiled function, compiled again."""
+    from .data import DataFunction
+
     fn = (
         DataFunction(expr, variables, data, on_domain_error=on_domain_error)
         if data is not None
@@ -757,7 +778,12 @@ def compile(  # noqa: A001 - symcalc.compile is the public name (DESIGN.md)
     """
     if isinstance(expr, CompiledFunction):
         return expr
-    e = parse(expr)
+    if data is not None and isinstance(expr, str):
+        from .data import parse_over_data  # mean(...) and sum(...) over the rows of the data
+
+        e = parse_over_data(expr, variables, data)
+    else:
+        e = parse(expr)
     if not isinstance(e, sympy.Expr) or isinstance(e, sympy.Derivative):
         raise SymcalcError("compile takes a scalar expression")
     bound = _plain_constants(constants)
@@ -769,6 +795,8 @@ def compile(  # noqa: A001 - symcalc.compile is the public name (DESIGN.md)
         e = bind_constants(e, bound)
     _refuse_non_real(e)
     if data is not None:
+        from .data import DataFunction
+
         xs = resolve_variables([e], variables) if variables is not None else _non_index_symbols(e)
         fn: CompiledFunction = DataFunction(e, xs, data, on_domain_error=on_domain_error)
     else:
@@ -797,6 +825,7 @@ def _non_index_symbols(e: sympy.Expr) -> list[sympy.Symbol]:
     from ..variables import natural_order
 
     bound = {lim[0] for s in e.atoms(sympy.Sum) for lim in s.limits}
+    bound |= {ix.base.label for ix in e.atoms(sympy.Indexed)}  # the data's names are not variables
     return natural_order(
         s for s in e.free_symbols if isinstance(s, sympy.Symbol) and s not in bound and not s.is_integer
     )

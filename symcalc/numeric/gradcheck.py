@@ -70,6 +70,20 @@ class GradCheck:
     errors: list[np.ndarray] = field(default_factory=list)
     #: the largest allowance made for the rounding error of the differences (see :func:`gradcheck`)
     roundoff: float = 0.0
+    #: the classic mistakes named in the gradient, as ``(component, mistake id, sentence)``: filled by
+    #: :func:`symcalc.gradcheck` for a compiled function and a hand-written gradient (the ids and sentences of
+    #: :func:`symcalc.check_gradient`)
+    named: tuple[tuple[int, str, str], ...] = ()
+
+    @property
+    def mistakes(self) -> tuple[str, ...]:
+        """The ids of the mistakes named (``"chain.missing_inner"``, ...), in component order."""
+        return tuple(m for _, m, _ in self.named)
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """One sentence per mistake named."""
+        return tuple(h for _, _, h in self.named)
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "FAILED"
@@ -79,6 +93,7 @@ class GradCheck:
             f"the differences, with rtol={self.rtol:g}, atol={self.atol:g}, rounding error up to "
             f"{self.roundoff:.3g}; central differences)"
             + ("" if self.ok else f"; worst at component {self.worst_component}, point {self.worst_point}")
+            + "".join(f"; component {i}: mistake {m}: {h}" for i, m, h in self.named)
         )
 
     def _display_rows(self) -> list[tuple[str, str]]:
@@ -92,6 +107,7 @@ class GradCheck:
         if self.worst_point is not None:
             where = np.array2string(self.worst_point, precision=6, threshold=20)
             rows.append(("largest error", f"component {self.worst_component} at {where}"))
+        rows += [(f"mistake (component {i})", f"{m}: {h}") for i, m, h in self.named]
         return rows
 
     def _repr_markdown_(self) -> str:

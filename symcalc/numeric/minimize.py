@@ -232,8 +232,11 @@ def minimize(
         lr=lr,
         max_iter=max_iter,
         gtol=gtol,
-        value_and_grad=fn.value_and_grad,  # type: ignore[arg-type]
+        # unchecked: the loop watches f and the gradient's norm, where a nan or inf shows at no extra cost
+        value_and_grad=fn._value_and_grad_at,
         **options,
     )
+    if res.status == 3 and fn.on_domain_error != "ignore":
+        fn.value_and_grad(res.x)  # the full check where the run diverged: a DomainWarning or DomainError
     res["_verify"] = _verifier(fn, verify_timeout)
     return res

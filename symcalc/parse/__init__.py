@@ -6,6 +6,10 @@ through unchanged. Nothing a person types ever reaches ``eval``, ``exec``, ``sym
 Conventions (see ``docs/parsing.md``):
 
 * every symbol is real; ``e`` is Euler's number unless declared in ``variables``; ``pi`` and ``π`` are pi;
+  as ``sympy.sstr`` prints them, ``E`` is Euler's number and ``oo`` infinity, while ``I`` (complex numbers),
+  ``zoo`` and ``nan`` are refused unless declared;
+* a SymPy function symcalc does not support before a bracket (``beta(x)``, ``zeta(x)``) is refused, never
+  multiplied; ``gamma(x)`` is the gamma function and ``gamma`` elsewhere the letter;
 * ``log`` with one argument is the natural log, in text and in LaTeX (``\log x``, as SymPy prints it);
   ``log(x, 2)``, ``log_2(x)`` and ``\log_{2} x`` are base 2;
 * implicit multiplication: ``3x``, ``2(x+1)``, ``x(x+1)``, ``x y``; it binds tighter than ``*`` and ``/``

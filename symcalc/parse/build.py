@@ -377,6 +377,58 @@ def factorial(arg: sympy.Expr) -> sympy.Expr:
     return sympy.factorial(arg)
 
 
+#: Highest order of ``polygamma(n, x)`` read (the n-th derivative of digamma); each derivative adds one.
+MAX_POLYGAMMA_ORDER = 50
+
+
+def _gamma_argument(name: str, arg: sympy.Expr) -> None:
+    """Refuse a number too large for the gamma family before SymPy computes it: ``gamma(n)`` is ``(n-1)!`` and
+    ``digamma(n)`` a harmonic sum, both exact, so a number's size is bounded as the factorial's is."""
+    if not arg.is_number:
+        return
+    measured = _measure(arg)
+    if measured is not None and measured[0] > math.log10(MAX_FACTORIAL):
+        raise LimitError(
+            f"{name}({_short(arg)}) is too large; symcalc applies {name} to numbers of size at most {MAX_FACTORIAL}"
+        )
+
+
+def gamma(arg: sympy.Expr) -> sympy.Expr:
+    """The gamma function, :math:`\\Gamma(n) = (n-1)!`, with numbers bounded as :func:`factorial` bounds them."""
+    _gamma_argument("gamma", arg)
+    return sympy.gamma(arg)
+
+
+def loggamma(arg: sympy.Expr) -> sympy.Expr:
+    """:math:`\\log \\Gamma(x)` (real for x > 0), with numbers bounded as :func:`gamma` bounds them."""
+    _gamma_argument("loggamma", arg)
+    if arg.is_number and arg.is_negative:
+        raise ParseError(f"loggamma({_short(arg)}) is a complex number: loggamma is real for x > 0")
+    return sympy.loggamma(arg)
+
+
+def polygamma(order: sympy.Expr, arg: sympy.Expr) -> sympy.Expr:
+    """``polygamma(n, x)``, the n-th derivative of digamma (``polygamma(0, x)`` is digamma, the derivative of
+    ``log(gamma(x))``); the order is a whole number from 0 to :data:`MAX_POLYGAMMA_ORDER`."""
+    if not (order.is_Integer and 0 <= int(order) <= MAX_POLYGAMMA_ORDER):
+        raise ParseError(
+            f"polygamma(n, x) needs a whole number n from 0 to {MAX_POLYGAMMA_ORDER} as its order, not {_short(order)}"
+        )
+    _gamma_argument("polygamma", arg)
+    measured = _measure(arg) if arg.is_number else None
+    if measured is not None and 0.44 * (int(order) + 1) * 10 ** measured[0] > MAX_DIGITS:
+        raise LimitError(
+            f"polygamma({order}, {_short(arg)}) is an exact number of more than {MAX_DIGITS} digits; symcalc "
+            "reads exact numbers of at most that many"
+        )
+    return sympy.polygamma(order, arg)
+
+
+def digamma(arg: sympy.Expr) -> sympy.Expr:
+    """The digamma function, ``polygamma(0, x)``: SymPy writes it that way."""
+    return polygamma(sympy.S.Zero, arg)
+
+
 def log_base(arg: sympy.Expr, base: sympy.Expr) -> sympy.Expr:
     """``log_base(arg)``; base e gives the natural log."""
     if base == sympy.E:
@@ -430,6 +482,13 @@ FUNCTIONS: dict[str, Callable[..., sympy.Expr]] = {
     "softplus": _one(softplus),
     "relu": _one(relu),
     "logsumexp": _arity(logsumexp, 1, None),
+    # special functions: the Gaussian error function (GELU, the normal CDF) and the gamma family (statistics)
+    "erf": _one(sympy.erf),
+    "erfc": _one(sympy.erfc),
+    "gamma": _one(gamma),
+    "loggamma": _one(loggamma),
+    "digamma": _one(digamma),
+    "polygamma": _arity(polygamma, 2, 2),
 }
 _INVERSE = {
     "sin": sympy.asin,
@@ -458,10 +517,51 @@ FUNCTIONS["Abs"] = FUNCTIONS["abs"]
 FUNCTIONS["Max"] = FUNCTIONS["max"]
 FUNCTIONS["Min"] = FUNCTIONS["min"]
 FUNCTIONS["Heaviside"] = FUNCTIONS["heaviside"]
+FUNCTIONS["Gamma"] = FUNCTIONS["gamma"]
+FUNCTIONS["Γ"] = FUNCTIONS["gamma"]
+
+#: Names that are a function directly before a bracket (``gamma(x)``, ``Γ(x)``) and a Greek letter anywhere
+#: else (``gamma*x``, ``gamma x``, the discount factor ``gamma``): never called without a bracket.
+GREEK_FUNCTIONS = frozenset({"gamma", "Gamma", "Γ"})
+
+#: Functions SymPy has (and prints) that symcalc does not support, with what each is: before a bracket they are
+#: refused, never read as a product of a variable and the bracket (``beta(x)`` was ``beta*x``).
+UNSUPPORTED_FUNCTIONS: dict[str, str] = {
+    **dict.fromkeys(("beta", "Beta"), "the beta function"),
+    **dict.fromkeys(("zeta", "dirichlet_eta", "stieltjes"), "a zeta function"),
+    **dict.fromkeys(("lowergamma", "uppergamma", "multigamma", "trigamma"), "a gamma-family function"),
+    **dict.fromkeys(("erfi", "erf2", "erfinv", "erfcinv", "erf2inv"), "an error-function variant"),
+    **dict.fromkeys(
+        ("besselj", "bessely", "besseli", "besselk", "hankel1", "hankel2", "jn", "yn", "airyai", "airybi",
+         "airyaiprime", "airybiprime"),
+        "a Bessel or Airy function",
+    ),
+    **dict.fromkeys(
+        ("Ei", "Si", "Ci", "Shi", "Chi", "li", "Li", "expint", "fresnels", "fresnelc", "polylog",
+         "lerchphi", "LambertW", "hyper", "meijerg", "appellf1", "elliptic_k", "elliptic_e", "elliptic_f",
+         "elliptic_pi", "mathieus", "mathieuc", "sinc", "atan2", "Ynm", "Znm"),
+        "a special function",
+    ),
+    **dict.fromkeys(
+        ("legendre", "assoc_legendre", "chebyshevt", "chebyshevu", "hermite", "laguerre", "assoc_laguerre",
+         "jacobi", "gegenbauer"),
+        "an orthogonal polynomial",
+    ),
+    **dict.fromkeys(
+        ("binomial", "factorial2", "subfactorial", "RisingFactorial", "FallingFactorial", "rf", "ff",
+         "harmonic", "bernoulli", "fibonacci", "lucas", "catalan", "euler", "floor", "ceiling", "frac", "Mod",
+         "gcd", "lcm", "re", "im", "arg", "conjugate", "root", "real_root", "DiracDelta", "KroneckerDelta",
+         "Piecewise", "Integral", "Sum", "Product", "Limit", "Derivative", "Subs", "exp_polar", "Lambda"),
+        "a SymPy function",
+    ),
+}  # fmt: skip
 
 #: Functions that can be written without parentheses (``sin x``) and with a power (``sin^2 x``).
 TRIG_LIKE = frozenset(
-    n for n in FUNCTIONS if n not in {"max", "min", "Max", "Min", "logsumexp", "factorial", "log", "σ"}
+    n
+    for n in FUNCTIONS
+    if n not in {"max", "min", "Max", "Min", "logsumexp", "factorial", "log", "σ", "polygamma"}
+    and n not in GREEK_FUNCTIONS
 ) | {"log"}
 
 

@@ -49,6 +49,14 @@ _BRACED_CALL = re.compile(
     r"\s*(?:_\s*(?:\{[^{}]*\}|[0-9A-Za-z]))?\s*(?:\^\s*(?:\{[^{}]*\}|[0-9A-Za-z]))?\s*\{"
 )
 _SIGMA_CALL = re.compile(r"\\sigma(?=\s*(\\left\s*)?\()")
+#: ``\gamma`` and a bare ``\Gamma`` are letters; the converter reads them as Euler's constant, and ``\gamma(x)`` as
+#: the gamma function, so symcalc holds them as symbols before it converts.
+_GAMMA_LETTER = re.compile(
+    r"\\(gamma|Gamma)(?![A-Za-z])(\s*_\s*(?:\{\s*[A-Za-z0-9]+\s*\}|[A-Za-z0-9]))?(?=(\s*(?:\(|\\left))?)"
+)
+#: ``\Gamma(x)`` (as ``sympy.latex`` prints the gamma function) is read by symcalc, with its limits: the converter
+#: alone computes ``\Gamma(10^6)`` as a factorial of 5.5 million digits.
+_GAMMA_CALL = re.compile(r"\\Gamma(?=\s*(?:\^\s*(?:\{[^{}]*\}|[0-9]))?\s*(?:\\left\s*)?\()")
 #: A function application latex2sympy2_extended misreads (it takes ``\mathrm{coth}(x+1)`` as a product):
 #: symcalc reads the name, the optional power and the argument itself.
 _APPLICATION = re.compile(r"\\mathrm\{([A-Za-z]+)\}|(?<![A-Za-z\\])([fghFGH])(?=\s*(\{\s*)?(\\left\s*)?\()")
@@ -210,6 +218,7 @@ def _normalise(latex: str) -> str:
     text = _bracket_braced_arguments(text)
     text = _SHORT_FRAC.sub(r"\\frac{\2}{\3}", text)
     text = _HEAVISIDE.sub(r"\\mathrm{heaviside}\\left(", text)
+    text = _GAMMA_CALL.sub(r"\\mathrm{gamma}", text)
     return _SIGMA_CALL.sub(r"\\mathrm{sigmoid}", text)
 
 
@@ -332,7 +341,7 @@ _UNARY: dict[Any, Callable[..., sympy.Expr]] = {
         sympy.asin, sympy.acos, sympy.atan, sympy.acot, sympy.asec, sympy.acsc,
         sympy.sinh, sympy.cosh, sympy.tanh, sympy.coth, sympy.sech, sympy.csch,
         sympy.asinh, sympy.acosh, sympy.atanh, sympy.acoth, sympy.asech, sympy.acsch,
-        sympy.Abs, sympy.sign, sympy.factorial,
+        sympy.Abs, sympy.sign, sympy.factorial, sympy.erf, sympy.erfc, sympy.gamma, sympy.loggamma,
     )
 }  # fmt: skip
 
@@ -348,6 +357,9 @@ class _Reader:
 
     def read(self, text: str, top: bool = False) -> Any:
         text = self.extract_applications(text)
+        text = _GAMMA_LETTER.sub(
+            lambda m: self.hold(self.symbol(m.group(1) + (m.group(2) or "")), braced=bool(m.group(3))), text
+        )
         text = _LETTER_D.sub(lambda m: m.group() if m.group().startswith("\\") else "{d}", text)
         convert = _converter()
         try:
@@ -390,6 +402,13 @@ class _Reader:
             out.append(f" {key} ")
             pos = end
 
+    def hold(self, value: sympy.Expr, braced: bool) -> str:
+        """A placeholder symbol for ``value``; braced before a bracket, so that the converter reads it as a
+        factor rather than a function (a lone braced symbol would be a set)."""
+        key = f"Z_{{{len(self.placeholders) + 9000}}}"
+        self.placeholders[key.replace("{", "").replace("}", "")] = value
+        return f"{{{key}}}" if braced else f" {key} "
+
     def apply(self, name: str, args: list[sympy.Expr], exponent: int | None) -> sympy.Expr:
         name = _LATEX_NAMES.get(name, name)
         if exponent == -1:
@@ -425,6 +444,8 @@ class _Reader:
             return sympy.Rational(str(node)) if abs(node) < 1e15 else node
         if node is sympy.zoo or node is sympy.nan:
             raise ParseError("the expression is undefined (a division by zero)", self.source, None)
+        if node is sympy.EulerGamma:  # the converter reads a bare \Gamma as Euler's constant: it is a letter
+            return self.symbol("Gamma")
         if isinstance(node, sympy.Number) or node in (sympy.E, sympy.pi):
             if node.has(sympy.zoo, sympy.oo, sympy.nan) or node in (sympy.oo, -sympy.oo):
                 raise UnsupportedError("infinity is not a value symcalc differentiates")
@@ -488,8 +509,12 @@ class _Reader:
         if not isinstance(node, AppliedUndef) or len(node.args) != 1:
             return None
         name = _symbol_name(node.func.__name__)
+        if name in B.GREEK_FUNCTIONS:
+            return self.symbol(name)  # \gamma(p) is the letter gamma times p; the gamma function is \Gamma(p)
         if name in UNDEFINED_FUNCTION_NAMES or _LATEX_NAMES.get(name, name) in B.FUNCTIONS:
             return None
+        if name in B.UNSUPPORTED_FUNCTIONS and not self.conv.is_declared(name):
+            return None  # refused by applied()
         if len(name) == 1 or name in GREEK:
             return self.symbol(name)
         return None
@@ -499,10 +524,20 @@ class _Reader:
         name = _symbol_name(raw.replace("\\text{", "").replace("\\mathrm{", ""))
         args = [self.expr(a) for a in node.args]
         name = _LATEX_NAMES.get(name, name)
+        if name in B.GREEK_FUNCTIONS and len(args) == 1:  # \gamma(p) is a letter; the function is \Gamma(p)
+            return B.product(self.symbol(name), args[0])
         if name in B.FUNCTIONS:
             return B.call(name, args, source=self.source)
         if name in UNDEFINED_FUNCTION_NAMES:
             return sympy.Function(name, real=True)(*args)
+        what = B.UNSUPPORTED_FUNCTIONS.get(name)
+        if what is not None and not self.conv.is_declared(name):
+            raise ParseError(
+                f"\\{name}(...) is {what} in SymPy, which symcalc does not support; write \\{name} \\cdot (...) "
+                "for a product, or declare it as a variable",
+                self.source,
+                None,
+            )
         if len(args) == 1 and (len(name) == 1 or name in GREEK):
             return B.product(self.symbol(name), args[0])
         raise ParseError(f"unknown function '{name}'", self.source, None)

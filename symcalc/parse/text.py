@@ -104,6 +104,16 @@ _DDX = re.compile(r"d(?:\^([0-9]))?\s*/\s*d([A-Za-z][A-Za-z0-9_]*)(?:\^([0-9]))?
 #: ``d/dx`` anywhere: only at the start of the input (after other ``d/dx``) is it a derivative.
 _DDX_ANYWHERE = re.compile(r"(?<![A-Za-z_])d(\^\s*[0-9])?\s*/\s*d[A-Za-z]")
 _STEM = re.compile(r"([^0-9_]+)[0-9]*(_.*)?")
+#: Names SymPy prints for its constants (``sympy.sstr``), read as SymPy means them unless declared: ``E`` is
+#: Euler's number and ``oo`` infinity (an infinite result is refused later, as 1/0 is).
+_SYMPY_CONSTANTS: dict[str, sympy.Expr] = {"E": sympy.E, "oo": sympy.oo}
+#: Names SymPy prints for values symcalc does not read, and why.
+_SYMPY_REFUSED = {
+    "I": "I is SymPy's imaginary unit, and symcalc works with real numbers only: complex numbers are not "
+    "supported",
+    "zoo": "zoo is SymPy's complex infinity (the value of 1/0): an undefined value, not a number symcalc reads",
+    "nan": "nan is SymPy's 'not a number' (an undefined value such as 0/0), not a number symcalc reads",
+}
 #: Constants that may be glued to declared variables: with x declared, ``xe^x`` is ``x e^x``.
 _CONSTANTS = frozenset({"e", "pi"})
 #: The declared variables of the parse in progress: the lexer splits an undeclared name into them.
@@ -199,6 +209,16 @@ class _Build(Transformer_NonRecursive[Token, Any]):
     def _name(self, name: str, pos: int | None) -> sympy.Expr:
         if self.conv.is_declared(name):
             return B.name_to_atom(name, self.conv)
+        constant = _SYMPY_CONSTANTS.get(name)
+        if constant is not None:
+            return constant
+        refused = _SYMPY_REFUSED.get(name)
+        if refused is not None:
+            raise ParseError(
+                f"{refused}; to use '{name}' as a variable, declare it (variables=['{name}'])",
+                self.source,
+                pos,
+            )
         if name in B.PYTHON_KEYWORDS:
             raise ParseError(
                 f"'{name}' is a Python word, not mathematics; symcalc never runs code", self.source, pos
@@ -211,7 +231,7 @@ class _Build(Transformer_NonRecursive[Token, Any]):
                 self.source,
                 pos,
             )
-        if name in B.FUNCTIONS:
+        if name in B.FUNCTIONS and name not in B.GREEK_FUNCTIONS:
             raise ParseError(f"the function '{name}' needs an argument, e.g. {name}(x)", self.source, pos)
         return B.name_to_atom(name, self.conv)
 
@@ -220,7 +240,14 @@ class _Build(Transformer_NonRecursive[Token, Any]):
 
     def call(self, children: list[Any]) -> sympy.Expr:
         token, args = children
-        return self._apply(str(token), args, token.start_pos)
+        name = str(token)
+        if name in B.GREEK_FUNCTIONS and self.conv.is_declared(name):
+            if len(args) != 1:
+                raise ParseError(
+                    f"{name} is a declared variable; a product is {name}*(...)", self.source, None
+                )
+            return B.product(self._name(name, token.start_pos), args[0])
+        return self._apply(name, args, token.start_pos)
 
     def _apply(self, name: str, args: list[sympy.Expr], pos: int | None) -> sympy.Expr:
         if name.startswith("log_"):
@@ -357,6 +384,40 @@ def _check_nesting(text: str) -> None:
             depth -= 1
 
 
+_FUNCTION_BEFORE_BRACKET = re.compile(
+    rf"(?<![{_LETTER}_])({'|'.join(sorted({*B.UNSUPPORTED_FUNCTIONS, *B.GREEK_FUNCTIONS}, key=len, reverse=True))})"
+    rf"(\s*)\("
+)
+
+
+def _check_function_names(text: str, source: str, conv: B.Conventions) -> None:
+    """A SymPy function name before a bracket is never read as a product: ``beta(x)`` is refused (symcalc has
+    no beta function), and ``gamma (x)``, with a space, is refused as ambiguous. A declared name is a variable,
+    and multiplies."""
+    for m in _FUNCTION_BEFORE_BRACKET.finditer(text):
+        name, space = m.group(1), m.group(2)
+        start = m.start()
+        while start > 0 and text[start - 1].isdigit():
+            start -= 1
+        if conv.is_declared(name) or (start > 0 and (text[start - 1].isalpha() or text[start - 1] == "_")):
+            continue  # a variable, or the end of a longer name (x2beta)
+        what = B.UNSUPPORTED_FUNCTIONS.get(name)
+        if what is not None:
+            raise ParseError(
+                f"{name}(...) is {what} in SymPy, which symcalc does not support; write {name}*(...) for a "
+                f"product, or declare {name} as a variable",
+                source,
+                m.start(),
+            )
+        if space:
+            raise ParseError(
+                f"'{name} (' with a space is ambiguous: write {name}(...) for the gamma function or {name}*(...) "
+                "for a product",
+                source,
+                m.start(),
+            )
+
+
 def _check_requests(text: str, source: str) -> None:
     """``d/dx`` is a derivative only at the start (``d/dx d/dx x`` included); anywhere else it is refused
     rather than read as the fraction d/(dx)."""
@@ -379,6 +440,7 @@ def parse_text_tree(source: str, conv: B.Conventions) -> sympy.Basic:
     text = _mark_bars(source)
     _check_nesting(text)
     _check_requests(text, source)
+    _check_function_names(text, source, conv)
     token = _DECLARED.set(conv.spellings())
     try:
         tree = _parser().parse(text)

@@ -18,17 +18,20 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import linecache
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import sympy
 
 from ..derive.verify import compare, sample_points, within
-from ..errors import SymcalcError
+from ..errors import SymcalcError, UnsupportedError
 from ..functions import lower
-from ..numeric.gradcheck import GradCheck, gradcheck, numerical_gradient  # noqa: F401  (symcalc.check.gradcheck, as before)
+from ..numeric.gradcheck import GradCheck, numerical_gradient  # noqa: F401  (symcalc.check.numerical_gradient)
+from ..numeric.gradcheck import gradcheck as _finite_difference_check
 from ..parse import Source, parse
 from ..variables import Variables, natural_order, real_symbol, resolve_variables
 
@@ -37,6 +40,7 @@ __all__ = [
     "ComponentVerdict",
     "GradientCheck",
     "check_gradient",
+    "gradcheck",
 ]
 
 #: The classic mistakes symcalc diagnoses, by stable id, with the sentence a learner reads.
@@ -58,6 +62,14 @@ MISTAKES: dict[str, str] = {
     "d/dx csc x = -csc x cot x)",
     "partial.not_constant": "another variable was not held constant: in d/d{var}, {other} is a constant",
     "constant.not_zero": "the derivative of a constant term is 0, but {node} was kept",
+    # added later: after the models above, so that a claim they name keeps its name
+    "power.coefficient": "the factor n was dropped in the derivative of {node}: d/dx x^n = n x^(n-1)",
+    "constant.factor_dropped": "the constant factor {factor} of {node} was dropped: d/dx (c u) = c u' (the 1/m "
+    "of a mean stays in its gradient)",
+    "function.not_differentiated": "{node} was copied instead of differentiated: only e^u is its own "
+    "derivative (d/dx sin u = cos(u) u', d/dx ln u = u'/u, d/dx sigmoid(u) = sigmoid(u) (1 - sigmoid(u)) u')",
+    "sign.flipped": "the sign of the whole derivative is flipped: a minus sign was lost (a loss such as -log p "
+    "keeps its minus)",
 }
 
 
@@ -85,6 +97,10 @@ class GradientCheck:
     expr: sympy.Expr
     variables: tuple[sympy.Symbol, ...]
     components: tuple[ComponentVerdict, ...]
+    #: the equations given with ``assume=``, as the comparison used them
+    assumptions: tuple[sympy.Eq, ...] = ()
+    #: how they were used: each eliminated symbol with its value, ``Eq(y3, 1 - y1 - y2)``
+    substitutions: tuple[sympy.Eq, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -112,6 +128,8 @@ class GradientCheck:
         one = len(self.components) == 1
         what = "derivative" if one else "gradient"
         lines = [f"Checking the {what} of {text(self.expr)}:"]
+        if self.assumptions:
+            lines.append(f"  {self._assuming()}")
         for c in self.components:
             label = f"d/d{text(c.variable)}" if one else f"∂f/∂{text(c.variable)}"
             if c.ok:
@@ -139,14 +157,23 @@ class GradientCheck:
             if c.hint:
                 lines.append(f"      hint: {c.hint}")
         if one:
-            lines.append("The derivative is correct." if self.ok else "The derivative is wrong.")
+            verdict = "The derivative is correct" if self.ok else "The derivative is wrong"
         else:
-            lines.append(
-                "All components are correct."
+            verdict = (
+                "All components are correct"
                 if self.ok
-                else f"{len(self.wrong)} of {len(self.components)} components are wrong."
+                else f"{len(self.wrong)} of {len(self.components)} components are wrong"
             )
+        lines.append(verdict + (" (using the assumptions)." if self.assumptions else "."))
         return "\n".join(lines)
+
+    def _assuming(self) -> str:
+        """``assuming y1 + y2 + y3 = 1 (used as y3 = 1 - y1 - y2)``: the assumptions and how they were used."""
+        from ..render.notation import text
+
+        given = "; ".join(text(a) for a in self.assumptions)
+        used = ", ".join(text(u) for u in self.substitutions)
+        return f"assuming {given}" + (f" (used as {used})" if used else " (already true of the constants)")
 
     def to_markdown(self) -> str:
         return "```text\n" + self.to_text() + "\n```\n"
@@ -166,6 +193,8 @@ class GradientCheck:
             "variables": [str(v) for v in self.variables],
             "ok": self.ok,
             "mistakes": list(self.mistakes),
+            "assumptions": [_expr(a) for a in self.assumptions],
+            "substitutions": {str(u.lhs): _expr(u.rhs) for u in self.substitutions},
             "components": [
                 {
                     "variable": str(c.variable),
@@ -304,7 +333,33 @@ def _mistaken(
     if mistake == "constant.not_zero" and isinstance(target, sympy.Add):
         consts = [t for t in target.args if not t.has(x)]
         return d(target) + sympy.Add(*consts) if consts else None
+    if mistake == "power.coefficient" and isinstance(target, sympy.Pow) and not target.exp.has(x):
+        return target.base ** (target.exp - 1) * d(target.base)
+    if mistake == "constant.factor_dropped" and isinstance(target, sympy.Mul | sympy.Add):
+        const, rest = _constant_factor(target, x)
+        return None if const in (sympy.S.One, sympy.S.NegativeOne) else d(rest)
+    if (
+        mistake == "function.not_differentiated"
+        and isinstance(target, sympy.Function)
+        and len(target.args) == 1
+        and not isinstance(target, sympy.exp)
+    ):
+        return target * d(target.args[0])
     return None
+
+
+def _constant_factor(target: sympy.Expr, x: sympy.Symbol) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(c, u)`` with ``target = c u`` and c free of x: the factors of a product that do not hold x, or the
+    number common to every term of a sum (SymPy spreads the 1/m of a mean over the terms)."""
+    if isinstance(target, sympy.Add):
+        const, rest = target.primitive()
+        return sympy.S(const), rest
+    if isinstance(target, sympy.Mul):
+        return (
+            sympy.Mul(*[f for f in target.args if not f.has(x)]),
+            sympy.Mul(*[f for f in target.args if f.has(x)]),
+        )
+    return sympy.S.One, target
 
 
 def _replace_derivative(e: sympy.Expr, x: sympy.Symbol, target: sympy.Expr, wrong: sympy.Expr) -> sympy.Expr:
@@ -319,22 +374,21 @@ def _replace_derivative(e: sympy.Expr, x: sympy.Symbol, target: sympy.Expr, wron
     return (outer_x + outer_g * wrong).xreplace({marker: target})
 
 
-def _diagnose(
-    e: sympy.Expr,
-    x: sympy.Symbol,
-    claimed: sympy.Expr,
-    variables: Sequence[sympy.Symbol],
-    sample: _Sample,
-) -> tuple[str, str] | None:
-    """The first mistake (an id and a hint) whose error model reproduces the claim exactly."""
+def _variants(
+    e: sympy.Expr, x: sympy.Symbol, variables: Sequence[sympy.Symbol]
+) -> Iterator[tuple[str, Callable[[], str], sympy.Expr]]:
+    """Every error model's wrong d/dx e, one at a time, in the catalogue's order: ``(mistake, hint, variant)``,
+    the hint built only when asked for. The same catalogue serves claims as formulas and as NumPy code."""
     for mistake in MISTAKES:
         if mistake == "partial.not_constant":
             for other in variables:
                 if other == x or not e.has(other):
                     continue
-                candidate = sympy.diff(e, x) + sympy.diff(e, other)
-                if _compare(candidate, claimed, sample)[0]:
-                    return mistake, MISTAKES[mistake].format(var=x, other=other, node="")
+                hint = MISTAKES[mistake].format(var=x, other=other, node="", factor="")
+                yield mistake, partial(str, hint), sympy.diff(e, x) + sympy.diff(e, other)
+            continue
+        if mistake == "sign.flipped":
+            yield mistake, partial(str, MISTAKES[mistake]), -sympy.diff(e, x)
             continue
         for target in _nodes(e):
             if not target.has(x) or target == x:
@@ -343,10 +397,61 @@ def _diagnose(
                 wrong = _mistaken(e, x, mistake, target, variant)
                 if wrong is None:
                     break
-                candidate = _replace_derivative(e, x, target, wrong)
-                if _compare(candidate, claimed, sample)[0]:
-                    return mistake, MISTAKES[mistake].format(node=_text(target), var=x, other="")
+                yield mistake, partial(_hint, mistake, target, x), _replace_derivative(e, x, target, wrong)
+
+
+def _hint(mistake: str, target: sympy.Expr, x: sympy.Symbol) -> str:
+    factor = _constant_factor(target, x)[0]
+    return MISTAKES[mistake].format(node=_text(target), var=x, other="", factor=_text(factor))
+
+
+def _diagnose(
+    e: sympy.Expr,
+    x: sympy.Symbol,
+    claimed: sympy.Expr,
+    variables: Sequence[sympy.Symbol],
+    sample: _Sample,
+    given: dict[sympy.Symbol, sympy.Expr] | None = None,
+) -> tuple[str, str] | None:
+    """The first mistake (an id and a hint) whose error model reproduces the claim exactly (with the symbols
+    that the assumptions ``given`` eliminate replaced by their values)."""
+    probe = _probe(sample)
+    target = _value_at(claimed, probe)
+    for mistake, hint, variant in _variants(e, x, variables):
+        if given:
+            variant = variant.xreplace(given)
+        if _apart(_value_at(variant, probe), target):
+            continue  # a clear difference at one point of the domain: the full comparison would say so
+        if _compare(variant, claimed, sample)[0]:
+            return mistake, hint()
     return None
+
+
+def _probe(sample: _Sample) -> dict[sympy.Symbol, float] | None:
+    """The first sample point where the function is a real number: one evaluation there rules out most error
+    models before the full comparison (which builds NumPy functions of every expression it compares)."""
+    for point in sample.points:
+        if all(_value_at(c, point) is not None for c in sample.context):
+            return point
+    return None
+
+
+def _value_at(e: sympy.Expr, point: dict[sympy.Symbol, float] | None) -> float | None:
+    """e at the point, if it is a finite real number there (else None: nothing is decided by it)."""
+    if point is None:
+        return None
+    try:
+        v = complex(lower(e).xreplace({s: sympy.Float(t) for s, t in point.items()}).evalf(15))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+    if not np.isfinite(v) or abs(v.imag) > 1e-12 * (1 + abs(v.real)):
+        return None
+    return v.real
+
+
+def _apart(a: float | None, b: float | None) -> bool:
+    """Clearly different: far beyond the comparison's own tolerance (1e-7 relative), so no match is lost."""
+    return a is not None and b is not None and abs(a - b) > 1e-4 * max(1.0, abs(a), abs(b))
 
 
 def _text(e: sympy.Expr) -> str:
@@ -393,6 +498,7 @@ def check_gradient(
     diagnose: bool = True,
     constants: Any = None,
     shapes: Any = None,
+    assume: Any = None,
 ) -> GradientCheck:
     """Check a hand-derived gradient: a list of claimed partial derivatives, or a callable (NumPy code).
 
@@ -406,6 +512,17 @@ def check_gradient(
     kink, step and piecewise boundary, inside the function's domain): a claim wrong on any region is wrong,
     with a point of that region. A claim that is not a real number where the derivative is, is wrong there.
 
+    A wrong component is diagnosed with the error models of :data:`MISTAKES` (``.mistakes``, ``.hints``), for
+    a claim written as code too: the code's values at the sample points are compared with the values of
+    each model's wrong derivative, and a mistake is named only when they agree at every point.
+
+    ``assume``: equations the comparison may use (``"y1 + y2 + y3 = 1"``, a ``sympy.Eq``, or an expression
+    meaning ``= 0``; one or a list). Each is solved for one symbol that is not a variable of differentiation
+    (it must be linear in that symbol), which is then replaced by its value in the derivative and the claims,
+    so that every sample point satisfies the assumptions; the verdict lists them and how they were used. An
+    assumption that mentions only variables of differentiation, is not linear in any other symbol, or
+    contradicts the others (or the constants) is an error.
+
     Example:
         >>> check_gradient("x^2*y", ["2*x*y", "x^2"], ["x", "y"]).ok
         True
@@ -415,8 +532,14 @@ def check_gradient(
         False
         >>> check_gradient("a*x^2", lambda p: 2 * 3.0 * p, ["x"], constants={"a": 3.0}).ok
         True
+        >>> check_gradient("exp(2x)", lambda p: np.exp(2 * p), ["x"]).mistakes
+        ('chain.missing_inner',)
+        >>> check_gradient("(a + b) * x", ["1"], ["x"], assume=["a + b = 1"]).ok
+        True
     """
     if shapes is not None:  # a claim in matrix form ("2X^T(Xw - y)"), with the shapes declared
+        if assume is not None:
+            raise SymcalcError("assume= is not available for a claim in matrix form (with shapes=)")
         from .matrix_check import check_matrix_gradient
 
         return check_matrix_gradient(expr, claimed, variables, shapes=shapes)
@@ -427,36 +550,194 @@ def check_gradient(
         e = bind_constants(e, constants)
     xs = resolve_variables([e], variables)
     true = [sympy.diff(e, x) for x in xs]
-    if callable(claimed):
-        return _check_callable(e, xs, true, claimed, diagnose)
     known = list(dict.fromkeys([*xs, *natural_order(e.free_symbols)]))
     names = [
         *known,
         *(real_symbol(str(k)) for k in (constants or {}) if str(k) not in {s.name for s in known}),
     ]
+    given, solved = _assumptions(assume, xs, names, constants)
+    if callable(claimed):
+        return _check_callable(e, xs, true, claimed, diagnose, given, solved)
     claims = _claims(claimed, len(xs), names)
     if constants:
         claims = [bind_constants(c, constants, require_all=False) for c in claims]
-    symbols = natural_order(set(known).union(*[c.free_symbols for c in claims]))
-    sample = _sample(e, [*true, *claims], symbols)
+    symbols = [
+        s for s in natural_order(set(known).union(*[c.free_symbols for c in claims])) if s not in solved
+    ]
+    used = [_using(t, solved) for t in true]
+    seen = [_using(c, solved) for c in claims]
+    sample = _sample(_using(e, solved), [*used, *seen], symbols)
     verdicts = []
-    for x, want, got in zip(xs, true, claims, strict=True):
+    for x, want, got, want_used, got_used in zip(xs, true, claims, used, seen, strict=True):
         strangers = _unknown(got, known)
         if strangers:
             verdicts.append(_unknown_verdict(x, want, got, strangers, known))
             continue
-        equal, at, a, b = _compare(want, got, sample)
+        equal, at, a, b = _compare(want_used, got_used, sample)
         if equal:
             verdicts.append(ComponentVerdict(x, True, want, got))
             continue
-        found = _diagnose(e, x, got, xs, sample) if diagnose else None
-        point = {s.name: v for s, v in at.items()} if at else None
+        found = _diagnose(e, x, got_used, xs, sample, solved) if diagnose else None
+        point = _point(at, solved) if at else None
         verdicts.append(
             ComponentVerdict(
                 x, False, want, got, point, a, b, found[0] if found else None, found[1] if found else None
             )
         )
-    return GradientCheck(e, tuple(xs), tuple(verdicts))
+    return GradientCheck(e, tuple(xs), tuple(verdicts), *_recorded(given, solved))
+
+
+def gradcheck(
+    fn: Any,
+    points: Any,
+    grad: Callable[[np.ndarray], Any] | None = None,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-7,
+    diagnose: bool = True,
+) -> GradCheck:
+    """Compare a gradient (``grad``, or ``fn.grad``) with central differences of ``fn`` at ``points``; where a
+    hand-written ``grad`` of a compiled function fails, name the classic mistake it makes.
+
+    The comparison is :func:`symcalc.numeric.gradcheck.gradcheck`'s (the largest absolute and relative errors,
+    the tolerance stated). When it fails, ``fn`` is a compiled function (it has ``expr`` and ``variables``)
+    and ``diagnose`` is true, ``grad`` is also checked as :func:`check_gradient` checks code: each wrong
+    component whose values match an error model of :data:`MISTAKES` at every sample point is named in
+    ``.named`` (component, id, sentence), ``.mistakes`` and ``.hints``.
+
+    Example:
+        >>> import symcalc as sc
+        >>> fn = sc.compile("x1^2 * sin(x2)")
+        >>> g = lambda v: np.array([2 * v[0] * np.sin(v[1]), v[0] ** 2 * np.sin(v[1])])
+        >>> r = gradcheck(fn, [[1.0, 2.0], [0.5, -1.0]], grad=g)
+        >>> r.ok, r.mistakes
+        (False, ('function.not_differentiated',))
+    """
+    result = _finite_difference_check(fn, points, grad, rtol=rtol, atol=atol)
+    if result.ok or grad is None or not diagnose:
+        return result
+    expr, variables = getattr(fn, "expr", None), getattr(fn, "variables", None)
+    if (
+        not isinstance(expr, sympy.Expr)
+        or not variables
+        or not expr.free_symbols <= set(variables)
+        or expr.has(sympy.Indexed, sympy.Sum)
+    ):
+        return result
+    try:
+        c = check_gradient(expr, grad, list(variables))
+    except SymcalcError:  # the code fails at a sample point, say: the finite differences have spoken
+        return result
+    named = tuple((i, v.mistake, v.hint) for i, v in enumerate(c.components) if v.mistake and v.hint)
+    return replace(result, named=named) if named else result
+
+
+# -- assumptions ----------------------------------------------------------------------------------------
+
+
+def _using(e: sympy.Expr, solved: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """``e`` with the symbols the assumptions eliminate replaced by their values."""
+    return e.xreplace(solved) if solved else e
+
+
+def _point(at: dict[sympy.Symbol, float], solved: dict[sympy.Symbol, sympy.Expr]) -> dict[str, float]:
+    """A sample point by name, with the values the assumptions give the eliminated symbols there."""
+    point = {s.name: float(v) for s, v in at.items()}
+    for s, value in solved.items():
+        try:
+            point[s.name] = float(value.xreplace(at))
+        except TypeError:  # a value that needs a symbol the point lacks: nothing to show
+            continue
+    return point
+
+
+def _recorded(
+    given: tuple[sympy.Eq, ...], solved: dict[sympy.Symbol, sympy.Expr]
+) -> tuple[tuple[sympy.Eq, ...], tuple[sympy.Eq, ...]]:
+    return given, tuple(sympy.Eq(s, v, evaluate=False) for s, v in solved.items())
+
+
+def _assumptions(
+    assume: Any, xs: Sequence[sympy.Symbol], names: Sequence[sympy.Symbol], constants: Any
+) -> tuple[tuple[sympy.Eq, ...], dict[sympy.Symbol, sympy.Expr]]:
+    """The equations of ``assume=`` (with the problem's own symbols) and the values they give, each solved in
+    turn for one symbol that is not a variable of differentiation (the last in natural order it is linear in)."""
+    from ..parse import parse_equation
+    from ..render.notation import text
+
+    if assume is None:
+        return (), {}
+    items = [assume] if isinstance(assume, str | sympy.Basic) else list(assume)
+    by_name = {s.name: s for s in names}
+    given = []
+    for item in items:
+        if not isinstance(item, str | sympy.Basic):
+            raise SymcalcError(
+                f"an assumption is an equation (text such as 'y1 + y2 + y3 = 1', a sympy.Eq, or an expression "
+                f"meaning = 0), not a {type(item).__name__}"
+            )
+        eq = parse_equation(item, list(by_name)) if isinstance(item, str) else parse_equation(item)
+        if not isinstance(eq, sympy.Equality):
+            raise SymcalcError(f"an assumption is one equation; {sympy.sstr(item)} is not one")
+        strangers = sorted(s.name for s in eq.free_symbols if s.name not in by_name)
+        if strangers:
+            raise SymcalcError(
+                f"the assumption {text(eq)} uses {', '.join(strangers)}, which the problem does not have (its "
+                f"symbols: {', '.join(by_name) or 'none'})"
+            )
+        given.append(eq.xreplace({s: by_name[s.name] for s in eq.free_symbols}))
+    solved: dict[sympy.Symbol, sympy.Expr] = {}
+    for eq in given:
+        g = eq.lhs - eq.rhs
+        if constants:
+            from ..numeric.compile import bind_constants
+
+            g = bind_constants(g, constants, require_all=False)
+        g = sympy.expand(g.xreplace(solved))
+        if not g.free_symbols:
+            if g == 0 or sympy.simplify(g) == 0:
+                continue  # already true (of the constants, or given the assumptions before it)
+            which = "the constants" if not solved else "the assumptions before it (or the constants)"
+            raise SymcalcError(f"the assumption {text(eq)} contradicts {which}: it reads {text(g)} = 0")
+        others = [s for s in natural_order(g.free_symbols) if s not in xs]
+        if not others:
+            only = ", ".join(s.name for s in natural_order(g.free_symbols))
+            raise SymcalcError(
+                f"the assumption {text(eq)} mentions only variables of differentiation ({only}): an assumption "
+                "is used by eliminating a symbol that is not one (a constant, or a label such as y1); give the "
+                "variables (variables=[...], or --vars) if some of these are not"
+            )
+        pick = _solve_for(g, others)
+        if pick is None:
+            raise UnsupportedError(
+                f"the assumption {text(eq)} cannot be used: it is not linear in any of "
+                f"{', '.join(s.name for s in others)} (each assumption is solved for one symbol that is not a "
+                "variable of differentiation)"
+            )
+        s, value = pick
+        solved = {k: v.xreplace({s: value}) for k, v in solved.items()}
+        solved[s] = value
+    return tuple(given), solved
+
+
+def _solve_for(g: sympy.Expr, others: Sequence[sympy.Symbol]) -> tuple[sympy.Symbol, sympy.Expr] | None:
+    """The last symbol of ``others`` that ``g = 0`` is linear in, with a constant coefficient (else any nonzero
+    coefficient free of it), and its value."""
+    linear = []
+    for s in reversed(others):
+        coefficient = sympy.diff(g, s)
+        if coefficient.has(s) or coefficient == 0:
+            continue
+        rest = sympy.expand(g - coefficient * s)
+        if rest.has(s):
+            continue
+        linear.append((s, coefficient, rest))
+    for s, coefficient, rest in [
+        *[c for c in linear if not c[1].free_symbols],
+        *[c for c in linear if c[1].free_symbols],
+    ]:
+        return s, sympy.expand(-rest / coefficient) if not coefficient.free_symbols else -rest / coefficient
+    return None
 
 
 def _unknown_verdict(
@@ -481,12 +762,21 @@ def _check_callable(
     true: list[sympy.Expr],
     grad: Callable[[np.ndarray], Any],
     diagnose: bool,
+    given: tuple[sympy.Eq, ...] = (),
+    solved: dict[sympy.Symbol, sympy.Expr] | None = None,
 ) -> GradientCheck:
     from ..numeric.compile import compile as compile_
 
-    fn = compile_(e, xs, on_domain_error="ignore")
-    bad: dict[int, tuple[dict[str, float], float, float]] = {}
-    for at in sample_points([e, *true], xs, seed=11, domain=True):
+    solved = solved or {}
+    if any(v.has(*xs) for v in solved.values()):
+        raise SymcalcError(
+            "with gradient code, an assumption may only give values to symbols that are not variables in terms "
+            "of the constants (the code is called at points of the variables alone)"
+        )
+    fn = compile_(_using(e, solved), xs, on_domain_error="ignore")
+    used = [_using(t, solved) for t in true]
+    points, wants, gots = [], [], []
+    for at in sample_points([_using(e, solved), *used], xs, seed=11, domain=True):
         p = np.array([at[x] for x in xs])
         want = fn.grad(p)
         if not np.all(np.isfinite(want)):
@@ -498,19 +788,102 @@ def _check_callable(
             raise SymcalcError(f"the gradient code failed at {where}: {type(err).__name__}: {err}") from err
         if got.shape != want.shape:
             raise SymcalcError(f"the gradient code returned shape {got.shape}; expected {want.shape}")
-        for i in range(len(xs)):
-            if i not in bad and not _close(float(want[i]), float(got[i]), 1e-6):
-                bad[i] = (
-                    {x.name: float(v) for x, v in zip(xs, p, strict=True)},
-                    float(want[i]),
-                    float(got[i]),
-                )
+        points.append(p)
+        wants.append(np.asarray(want, dtype=np.float64))
+        gots.append(got)
+    at_points = np.array(points).reshape(len(points), len(xs))
+    want_all = np.array(wants).reshape(len(points), len(xs))
+    got_all = np.array(gots).reshape(len(points), len(xs))
     verdicts = []
     for i, x in enumerate(xs):
-        if i not in bad:
+        bad = [k for k in range(len(points)) if not _close(float(want_all[k, i]), float(got_all[k, i]), 1e-6)]
+        if not bad:
             verdicts.append(ComponentVerdict(x, True, true[i], None))
             continue
-        point, a, b = bad[i]
-        hint = f"component {i} (∂f/∂{x}) differs from the true partial derivative {_text(true[i])}"
-        verdicts.append(ComponentVerdict(x, False, true[i], None, point, a, b, None, hint))
-    return GradientCheck(e, tuple(xs), tuple(verdicts))
+        k = bad[0]
+        point = _point({s: float(v) for s, v in zip(xs, at_points[k], strict=True)}, solved)
+        a, b = float(want_all[k, i]), float(got_all[k, i])
+        found = (
+            _diagnose_code(e, x, xs, solved, at_points, want_all[:, i], got_all[:, i], k)
+            if diagnose
+            else None
+        )
+        if found is None:
+            hint = f"component {i} (∂f/∂{x}) differs from the true partial derivative {_text(true[i])}"
+            verdicts.append(ComponentVerdict(x, False, true[i], None, point, a, b, None, hint))
+        else:
+            verdicts.append(ComponentVerdict(x, False, true[i], None, point, a, b, found[0], found[1]))
+    return GradientCheck(e, tuple(xs), tuple(verdicts), *_recorded(given, solved))
+
+
+#: How many distinct wrong derivatives the diagnosis of one component of gradient code evaluates at most: the
+#: models are tried in the catalogue's order, so a large expression gives up on the rarer mistakes, never on
+#: the common ones.
+CODE_VARIANTS = 400
+
+
+def _diagnose_code(
+    e: sympy.Expr,
+    x: sympy.Symbol,
+    xs: Sequence[sympy.Symbol],
+    solved: dict[sympy.Symbol, sympy.Expr],
+    points: np.ndarray,
+    want: np.ndarray,
+    got: np.ndarray,
+    first_bad: int,
+) -> tuple[str, str] | None:
+    """The first mistake whose error model gives the code's values of one component at every sample point.
+
+    Each model's wrong derivative is compiled only when reached (only for a wrong component), evaluated at all
+    the points at once, and accepted only where it agrees with the code everywhere (a tolerance relative to
+    the scale of the component: 1e-6 of the values compared, plus 1e-9 of the largest value the component
+    takes), and differs from the true derivative where the code does."""
+    finite = np.isfinite(want) & np.isfinite(got)
+    scale = float(np.max(np.abs(np.concatenate([want[finite], got[finite]])), initial=0.0))
+    columns = [points[:, j] for j in range(len(xs))]
+    seen: set[sympy.Expr] = set()
+    for mistake, hint, variant in _variants(e, x, xs):
+        variant = _using(variant, solved)
+        if variant in seen:
+            continue
+        if len(seen) >= CODE_VARIANTS:
+            return None
+        seen.add(variant)
+        values = _values(variant, xs, columns, len(points))
+        if values is None:
+            continue
+        if _agree(values[first_bad : first_bad + 1], want[first_bad : first_bad + 1], scale):
+            continue  # the model makes no mistake where the code does
+        if _agree(values, got, scale):
+            return mistake, hint()
+    return None
+
+
+def _agree(a: np.ndarray, b: np.ndarray, scale: float) -> bool:
+    """Equal at every point, to 1e-6 of the values plus 1e-9 of ``scale`` (the same where neither is finite)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    if not np.array_equal(both, np.isfinite(a) | np.isfinite(b)):
+        return False
+    if np.any(~both & ~((a == b) | (np.isnan(a) & np.isnan(b)))):
+        return False
+    a, b = a[both], b[both]
+    return bool(np.all(np.abs(a - b) <= 1e-6 * np.maximum(np.abs(a), np.abs(b)) + 1e-9 * scale))
+
+
+def _values(
+    variant: sympy.Expr, xs: Sequence[sympy.Symbol], columns: list[np.ndarray], n: int
+) -> np.ndarray | None:
+    """A wrong derivative's values at the sample points (real; nan where not real), or None if NumPy cannot
+    evaluate it. Generated from the SymPy tree, never from user text; lambdify's source is not kept in
+    ``linecache`` (a diagnosis makes many short-lived functions)."""
+    if variant.free_symbols - set(xs):
+        return None
+    try:
+        fn = sympy.lambdify(list(xs), lower(variant), modules="numpy")
+        linecache.cache.pop(fn.__code__.co_filename, None)
+        with np.errstate(all="ignore"):
+            raw = np.asarray(fn(*columns), dtype=complex) * np.ones(n)
+    except Exception:  # noqa: BLE001 - a model NumPy cannot evaluate names nothing
+        return None
+    real = np.abs(raw.imag) <= 1e-12 * (1 + np.abs(raw.real))
+    return np.where(real, raw.real, np.nan)

@@ -280,6 +280,9 @@ _MISTAKE_RULES = {
     "power.on_exponential": ("exp_base", "chain", "exp"),
     "trig.sign": ("cos", "cot", "csc", "sin", "chain"),
     "constant.not_zero": ("sum", "constant"),
+    "power.coefficient": ("power", "chain"),
+    "constant.factor_dropped": ("constant_multiple",),
+    "function.not_differentiated": ("sin", "cos", "tan", "ln", "sigmoid", "softplus", "chain"),
 }
 
 
