@@ -7,6 +7,8 @@ gradient's graph (``symcalc/numeric/hessian.py``), never as n² symbolic entries
   value, and the growth exponent in n (slope of log time against log n). Peers in the same run: SymEngine's
   LLVM ``Lambdify`` on the symbolic Hessian (skipped past n = 50: it takes many seconds) and ``jax.jit`` of
   ``jax.hessian`` (skipped when JAX is not installed).
+- the stages apart, for Rosenbrock (sparse) and log-sum-exp (dense): compile (f and the gradient), first
+  gradient, first Hessian, with the growth exponent of each in n;
 - a batch of 10,000 points at n = 10: the compiled Hessian against hand-written NumPy (the ratio is the
   figure; below 1 is faster than the hand-written code).
 
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import sympy
 
 import symcalc as sc
 
@@ -107,6 +110,46 @@ def one_point_ratio(n: int = 100) -> tuple[float, str]:
     return ours / median_time(lambda: [closed_form(x) for _ in range(100)]), fn.hess_backend
 
 
+def rosenbrock(n: int) -> tuple[sympy.Expr, list[sympy.Symbol]]:
+    xs = list(sc.symbols(" ".join(f"x{i}" for i in range(1, n + 1))))
+    return sympy.Add(*[100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1)]), xs
+
+
+def log_sum_exp(n: int) -> tuple[sympy.Expr, list[sympy.Symbol]]:
+    xs = list(sc.symbols(" ".join(f"x{i}" for i in range(1, n + 1))))
+    return sympy.log(sympy.Add(*[sympy.exp(v) for v in xs])), xs
+
+
+def stages(sizes: list[int]) -> None:
+    """Seconds to compile (f and the gradient) and to the first gradient and Hessian values, by n, for a sparse
+    (Rosenbrock) and a dense (log-sum-exp) function, with the growth exponent of each stage."""
+    for label, build in (("Rosenbrock", rosenbrock), ("log-sum-exp", log_sum_exp)):
+        rows = []
+        for n in sizes:
+            expr, names = build(n)  # built in SymPy: parsing is not part of what is timed
+            x = np.linspace(-1.0, 1.0, n)
+            start = time.perf_counter()
+            fn = sc.compile(expr, names)
+            compiled = time.perf_counter()
+            fn.grad(x)
+            graded = time.perf_counter()
+            fn.hess(x)
+            done = time.perf_counter()
+            rows.append((compiled - start, graded - compiled, done - graded))
+            print(
+                f"  {label:12s} n={n:4d}  compile {rows[-1][0]:7.3f} s   first gradient {rows[-1][1] * 1e3:7.2f} ms"
+                f"   first Hessian {rows[-1][2]:7.3f} s   ({fn.hess_backend})"
+            )
+        logs = np.log(sizes[1:])
+        slopes = [
+            float(np.polyfit(logs, np.log([max(r[k], 1e-7) for r in rows[1:]]), 1)[0]) for k in range(3)
+        ]
+        print(
+            f"  {label}: growth exponents (n={sizes[1]}..{sizes[-1]}): compile {slopes[0]:.2f}, "
+            f"first gradient {slopes[1]:.2f}, first Hessian {slopes[2]:.2f}"
+        )
+
+
 def main(quick: bool = False) -> None:
     sizes = [10, 25, 50, 100] if quick else [10, 25, 50, 100, 200, 400]
     times = []
@@ -119,6 +162,7 @@ def main(quick: bool = False) -> None:
         print(f"  n={n:4d}  symcalc {t:7.3f} s   SymEngine LLVM {llvm:7.3f} s   jax.jit {jx:7.3f} s")
     k = float(np.polyfit(np.log(sizes[1:]), np.log(times[1:]), 1)[0])
     print(f"  growth exponent (n={sizes[1]}..{sizes[-1]}): {k:.2f}")
+    stages(sizes)
     ratio, peer, backend = batch_ratio()
     print(
         f"batch of 10,000 points, n = 10: {ratio:.2f}x hand-written NumPy (backend {backend}); "

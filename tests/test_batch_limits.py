@@ -132,7 +132,15 @@ def test_the_memory_limit_reaches_the_problem_from_the_command_line(tmp_path: Pa
     assert [r["limits"] for r in records] == [{"time": 20.0, "memory": 300 * 2**20}]
 
 
-def test_a_memory_error_raised_inside_symcalc_is_the_memory_limit() -> None:
+@pytest.fixture
+def forked_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests below pass a local function, which only a child forked from this process can run (the helper
+    that serves a threaded process takes only what it can import): fork here even if an earlier test left a
+    thread running for good (Dask's offload thread), which would otherwise send the work to a thread."""
+    monkeypatch.setenv("SYMCALC_FORK_HELPER", "never")
+
+
+def test_a_memory_error_raised_inside_symcalc_is_the_memory_limit(forked_here: None) -> None:
     def build() -> None:
         try:
             bytearray(2**31)
@@ -182,7 +190,7 @@ def test_the_limit_counts_cpu_time_of_the_work_itself(busy_machine: None) -> Non
     assert outcome.status == "ok" and 0.4 < outcome.cpu_seconds < 1.5
 
 
-def test_a_nested_limit_inside_a_problem_runs_in_place_on_cpu_time() -> None:
+def test_a_nested_limit_inside_a_problem_runs_in_place_on_cpu_time(forked_here: None) -> None:
     def outer() -> str:
         from symcalc.bounded import TimedOut
 

@@ -175,3 +175,14 @@ def test_the_history_holds_the_length_of_each_step_taken() -> None:
     assert np.allclose(res.history["step"], np.linalg.norm(steps, axis=1), rtol=1e-12, atol=1e-15)
     assert res.nfev == res.njev == len(res.history["fun"]) == res.nit + 1
     assert math.isclose(res.history["grad_norm"][0], math.hypot(6.0, 18.0))
+
+
+def test_a_hessian_with_no_nonzero_entry_is_zeros_of_the_right_shape() -> None:
+    fn = sc.compile("3*x - 2*y + 1", ["x", "y"])
+    assert fn.hess_backend == "constant"
+    assert np.array_equal(fn.hess([1.0, 2.0]), np.zeros((2, 2)))
+    assert fn.hess(np.ones((4, 2))).shape == (4, 2, 2)
+    quad = sc.compile("x^2 + 3*x*y", ["x", "y", "z"])
+    assert np.array_equal(
+        quad.hess(np.array([[1.0, 2.0, 3.0]])), [[[2.0, 3.0, 0.0], [3.0, 0.0, 0.0], [0.0] * 3]]
+    )

@@ -125,19 +125,22 @@ def bulk_diff(
     zero = sympy.S.Zero
     n = len(variables)
     index = {v: j for j, v in enumerate(variables)}
+    by_name = {v.name: j for j, v in enumerate(variables)}
     first = [[zero] * n for _ in exprs]
     hess = [[[zero] * n for _ in range(n)] for _ in exprs] if second else []
     for k, e in enumerate(exprs):
         mine = sorted(index[v] for v in e.free_symbols if v in index)
+        mine_set = set(mine)
         if _symengine_ok(e):
             E = _to_engine(e)
             for i in mine:
                 d = E.diff(_engine_var(variables[i]))
                 first[k][i] = sympy.sympify(d)  # a SymEngine object, never a string
                 if second:
-                    names = {str(s) for s in d.free_symbols}
-                    for j in mine:
-                        if j >= i and variables[j].name in names:
+                    # only the variables this first derivative still contains: n² checks for a sparse one
+                    # (Rosenbrock's) were most of the work
+                    for j in sorted({by_name[str(s)] for s in d.free_symbols if str(s) in by_name}):
+                        if j >= i and j in mine_set:
                             hess[k][i][j] = hess[k][j][i] = sympy.sympify(d.diff(_engine_var(variables[j])))
         else:
             for i in mine:
