@@ -90,7 +90,7 @@ def test_the_graph_hessian_equals_sympys_on_ml_losses(text: str, names: list[str
         expected = sympy_hessian(fn.expr, list(fn.variables), point)
         got = fn.hess(point)
         assert np.abs(got - expected).max() <= 1e-10 * max(1.0, np.abs(expected).max()), (text, point)
-    assert np.allclose(fn.hess(rng.normal(size=(6, len(names)))).shape, (6, len(names), len(names)))
+    assert fn.hess(rng.normal(size=(6, len(names)))).shape == (6, len(names), len(names))
 
 
 @settings(

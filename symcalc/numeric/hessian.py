@@ -71,23 +71,17 @@ class GraphHessian:
         self,
         gradient: Sequence[sympy.Expr],
         variables: Sequence[sympy.Symbol],
-        *,
-        llvm: bool = True,
     ) -> None:
         self.n = n = len(variables)
         self.variables = tuple(variables)
         nodes, outputs = _graph(gradient)
         self._node_symbols = [s for s, _e in nodes]
-        self._values = _values_kernel(nodes, self.variables) if nodes else None
-        partials = _local_partials(nodes, outputs, set(self.variables))
+        full = _in_variables(nodes)
+        self._values = _values_kernel(nodes, full, self.variables) if nodes else None
+        partials = _local_partials(nodes, full, set(self.variables))
         entries = sum(len(p) for p in partials.values())  # a rough size before any tangent is built
         ready = all(_symengine_ready(d) for row in partials.values() for d in row.values())
-        if (
-            llvm
-            and ready
-            and nonzero_entries(gradient, variables) <= LLVM_MAX_ENTRIES
-            and entries < 50 * n + 500
-        ):
+        if ready and nonzero_entries(gradient, variables) <= LLVM_MAX_ENTRIES and entries < 50 * n + 500:
             self._apply = self._llvm(partials, outputs)
             self.backend = "graph-llvm"
         else:
@@ -313,14 +307,15 @@ def _in_variables(nodes: list[tuple[sympy.Symbol, sympy.Expr]]) -> dict[sympy.Sy
 
 
 def _values_kernel(
-    nodes: list[tuple[sympy.Symbol, sympy.Expr]], variables: Sequence[sympy.Symbol]
+    nodes: list[tuple[sympy.Symbol, sympy.Expr]],
+    full: dict[sympy.Symbol, sympy.Expr],
+    variables: Sequence[sympy.Symbol],
 ) -> _Kernel:
     """One kernel for every node's value. Each definition is converted to SymEngine on its own (small) and
     then given the earlier nodes' SymEngine forms, which it shares: converting the written-out forms instead
     would walk a shared log-sum-exp of n arguments once per node, n² work."""
     import symengine as se
 
-    full = _in_variables(nodes)
     exprs = [full[s] for s, _e in nodes]
     if not all(_symengine_ready(e) for _s, e in nodes):
         return _Kernel(variables, exprs, llvm=True)
@@ -334,12 +329,13 @@ def _values_kernel(
 
 
 def _local_partials(
-    nodes: list[tuple[sympy.Symbol, sympy.Expr]], outputs: list[sympy.Expr], variables: set[sympy.Symbol]
+    nodes: list[tuple[sympy.Symbol, sympy.Expr]],
+    full: dict[sympy.Symbol, sympy.Expr],
+    variables: set[sympy.Symbol],
 ) -> dict[sympy.Symbol, dict[sympy.Symbol, sympy.Expr]]:
     """For each node, its partial derivatives by the variables and the earlier nodes it names, written in the
     nodes' values wherever a node's definition reappears (the derivative of ``exp(u)`` is the node itself)."""
     known = {s for s, _e in nodes}
-    full = _in_variables(nodes)
     # every node's value is computed before any partial: a partial may name any node, later ones included
     by_definition: dict[sympy.Expr, sympy.Symbol] = {e: s for s, e in nodes}
     by_definition |= {full[s]: s for s, _e in nodes}
@@ -350,7 +346,7 @@ def _local_partials(
             _partials(e, variables | known).items(), key=lambda item: sympy.default_sort_key(item[0])
         ):
             if c != 0:
-                row[d] = _in_nodes(c, by_definition, full)
+                row[d] = _in_nodes(c, by_definition)
         partials[s] = row
     return partials
 
@@ -382,9 +378,7 @@ def _partials(e: sympy.Expr, wanted: set[sympy.Symbol]) -> dict[sympy.Symbol, sy
     return {d: sympy.diff(e, d) for d in e.free_symbols & wanted}
 
 
-def _in_nodes(
-    e: sympy.Expr, by_definition: dict[sympy.Expr, sympy.Symbol], full: dict[sympy.Symbol, sympy.Expr]
-) -> sympy.Expr:
+def _in_nodes(e: sympy.Expr, by_definition: dict[sympy.Expr, sympy.Symbol]) -> sympy.Expr:
     """``e`` with every earlier node's definition (in nodes or written out) replaced by the node, to a fixed
     point: ``exp(x_k - lse(x))`` becomes ``exp(x_k - s0)``, then the node ``g_k`` of that exponential."""
     for _ in range(8):
